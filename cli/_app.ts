@@ -1,0 +1,97 @@
+/**
+ * Finding the app a command works on: `--app <dir>`, else the nearest
+ * graph.yml from the working directory upwards.
+ *
+ * @module
+ */
+
+import { dirname, join, resolve } from "node:path";
+import { Option } from "commander";
+import type { CliIo } from "./_io.ts";
+import { AppNotFoundError } from "../core/errors.ts";
+import type { Graph } from "../core/graph.ts";
+import { loadGraph } from "../core/graph_load.ts";
+import { openStore, type Store, storeExists } from "../stores/mod.ts";
+
+/** Name of the app definition file. */
+export const GRAPH_FILE = "graph.yml";
+
+/** Returns the absolute app directory, or throws AppNotFoundError with a fix. */
+export function resolveAppDir(app: string | undefined, cwd: string): string {
+  if (app !== undefined) {
+    const dir = resolve(cwd, app);
+    if (!isFile(join(dir, GRAPH_FILE))) {
+      throw new AppNotFoundError(
+        `No ${GRAPH_FILE} in ${dir}: pass the directory of an app to --app, or create one with "runnel create app ${app}"`,
+      );
+    }
+    return dir;
+  }
+  let dir = resolve(cwd);
+  while (true) {
+    if (isFile(join(dir, GRAPH_FILE))) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new AppNotFoundError(
+    `No ${GRAPH_FILE} found in ${cwd} or any parent directory: pass --app <dir>, or create an app with "runnel create app <name>"`,
+  );
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** State shared by every command of one `main()` call. */
+export interface CliContext {
+  io: CliIo;
+  /** Set by a command to make `main()` return something other than 0. */
+  exitCode: number;
+}
+
+/** The `--app <dir>` option every app command takes. */
+export function appOption(): Option {
+  return new Option(
+    "-a, --app <dir>",
+    "app directory (default: nearest graph.yml from here upwards)",
+  );
+}
+
+/** The `--store <url>` option; RUNNEL_STORE is the fallback. */
+export function storeOption(): Option {
+  return new Option(
+    "-s, --store <url>",
+    "where data lives (default: <app>/.runnel/runnel.db; env RUNNEL_STORE)",
+  );
+}
+
+/** Resolves the app, validates graph.yml (before anything is written), then opens the store. */
+export async function openApp(
+  ctx: CliContext,
+  opts: { app?: string; store?: string },
+): Promise<{ graph: Graph; store: Store }> {
+  const dir = resolveAppDir(opts.app, ctx.io.cwd);
+  const graph = await loadGraph(dir);
+  const store = await openStore(opts.store ?? ctx.io.env("RUNNEL_STORE"), dir);
+  return { graph, store };
+}
+
+/**
+ * Opens the store of an app without validating graph.yml (for read-only
+ * commands). Returns undefined when the app has never been run, without
+ * creating anything.
+ */
+export async function openExistingStore(
+  ctx: CliContext,
+  opts: { app?: string; store?: string },
+): Promise<Store | undefined> {
+  const dir = resolveAppDir(opts.app, ctx.io.cwd);
+  const url = opts.store ?? ctx.io.env("RUNNEL_STORE");
+  if (!(await storeExists(url, dir))) return undefined;
+  return await openStore(url, dir);
+}

@@ -1,0 +1,127 @@
+/**
+ * `runnel run [node...]`: runs the graph (or the selected nodes) and records
+ * the run. Exit 0 when every node succeeded, 1 otherwise.
+ *
+ * @module
+ */
+
+import { Command, Option } from "commander";
+import { UsageError } from "../core/errors.ts";
+import { formatDuration } from "../core/format.ts";
+import { type CliParam, parseCliParam } from "../core/params.ts";
+import { runGraph } from "../core/runner.ts";
+import { appOption, type CliContext, openApp, storeOption } from "./_app.ts";
+import { style } from "./_io.ts";
+import { progressReporter } from "./_progress.ts";
+
+/** Builds the `run` command. */
+export function runCommand(ctx: CliContext): Command {
+  return new Command("run")
+    .description("Run the graph, or just the given nodes, and record the run")
+    .argument("[nodes...]", "node ids, titles or files to run (default: all)")
+    .addOption(appOption())
+    .addOption(storeOption())
+    .option(
+      "-p, --param <name=value>",
+      'set a parameter for every node that declares it; "Node Title.name=value" targets one node (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .addOption(
+      new Option("-c, --concurrency <n>", "how many nodes may run at once")
+        .argParser(positiveInt("--concurrency")),
+    )
+    .option("--json", "print the result as JSON instead of progress")
+    .option("-v, --verbose", "show every log line of every node")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  runnel run                                 run the whole graph
+  runnel run score_leads --app my-app         run one node
+  runnel run -p leads_source=ads              set a parameter
+  runnel run -p "Score Leads.threshold=0.5"   set it for one node only`,
+    )
+    .action(async (nodes: string[], opts) => {
+      const params: CliParam[] = [];
+      for (const text of opts.param as string[]) {
+        const p = parseCliParam(text);
+        if (typeof p === "string") throw new UsageError(p);
+        params.push(p);
+      }
+      const { graph, store } = await openApp(ctx, opts);
+      const io = ctx.io;
+      const progress = opts.json
+        ? undefined
+        : progressReporter(io, { verbose: !!opts.verbose });
+      try {
+        const result = await runGraph(graph, store, {
+          selection: nodes,
+          params,
+          concurrency: opts.concurrency,
+          onEvent: progress?.onEvent,
+        });
+        progress?.stop();
+        if (opts.json) {
+          io.out(JSON.stringify(
+            {
+              runId: result.runId,
+              status: result.status,
+              nodes: result.nodes.map((n) => ({
+                id: n.id,
+                title: n.title,
+                file: n.file,
+                status: n.status,
+                durationMs: n.durationMs,
+                rowsWritten: n.rowsWritten,
+                ...(n.error !== undefined ? { error: n.error } : {}),
+              })),
+            },
+            null,
+            2,
+          ));
+        } else {
+          const s = style(io);
+          const counts = new Map<string, number>();
+          for (const n of result.nodes) {
+            counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
+          }
+          const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(", ");
+          const head = result.status === "succeeded"
+            ? s.green("Run succeeded")
+            : s.red("Run failed");
+          io.err(
+            `${head} in ${
+              formatDuration(result.durationMs)
+            }: ${summary} (run ${result.runId})`,
+          );
+          for (const n of result.nodes.filter((n) => n.status === "failed")) {
+            io.err(`\n${s.red("✗")} ${s.bold(n.title)} (${n.file}) failed:`);
+            for (const l of (n.error ?? "").split("\n")) io.err(`    ${l}`);
+          }
+          if (result.status !== "succeeded") {
+            io.err(
+              `\nDetails and logs: runnel runs show ${result.runId}${
+                opts.app ? ` --app ${opts.app}` : ""
+              }`,
+            );
+          }
+        }
+        ctx.exitCode = result.status === "succeeded" ? 0 : 1;
+      } finally {
+        progress?.stop();
+        await store.close();
+      }
+    });
+}
+
+/** Commander parser for a positive integer option. */
+export function positiveInt(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(`${flag} needs a positive whole number, got "${v}"`);
+    }
+    return n;
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * Cross-entry checks of graph.yml: unique ids and titles, one producer per
+ * table, every input has a source, no cycles; and the topological order.
+ *
+ * @module
+ */
+
+import type { GraphIssue, SourceLocation } from "./errors.ts";
+import type { NodeSpec, StoreTableSpec } from "./graph.ts";
+import type { ParsedWebhook } from "./_graph_load_functions.ts";
+import { didYouMean } from "./_graph_load_yaml.ts";
+
+/** Result of wiring: nodes in run order and the producer of each table. */
+export interface Wiring {
+  nodes: NodeSpec[];
+  producers: Map<string, string>;
+}
+
+/** Checks how nodes, webhooks and stores fit together; appends issues. */
+export function wire(
+  nodes: NodeSpec[],
+  webhooks: ParsedWebhook[],
+  stores: StoreTableSpec[],
+  issues: GraphIssue[],
+): Wiring {
+  const add = (loc: SourceLocation, message: string) =>
+    issues.push({ message, loc });
+  checkUnique(nodes, webhooks, add);
+
+  const webhookOf = new Map<string, ParsedWebhook>();
+  for (const w of webhooks) {
+    const first = webhookOf.get(w.spec.table);
+    if (first === undefined) webhookOf.set(w.spec.table, w);
+    else {
+      add(
+        w.tableLoc,
+        `Webhook "${w.spec.id}": table "${w.spec.table}" already receives webhook "${first.spec.id}" (line ${first.tableLoc.line}): use one webhook per table`,
+      );
+    }
+  }
+
+  const producers = new Map<string, string>();
+  const producerNode = new Map<string, NodeSpec>();
+  for (const n of nodes) {
+    for (const [port, table] of Object.entries(n.outputs)) {
+      const at = portLoc(n, "outputs", port);
+      const inPort = Object.keys(n.inputs).find((p) => n.inputs[p] === table);
+      if (inPort !== undefined) {
+        add(
+          at,
+          `Node "${n.title}" reads and writes table "${table}" (inputs.${inPort} on line ${
+            portLoc(n, "inputs", inPort).line
+          }): a node cannot read its own output; write to a new table`,
+        );
+      }
+      const wh = webhookOf.get(table);
+      const first = producerNode.get(table);
+      if (wh !== undefined) {
+        add(
+          at,
+          `Node "${n.title}" writes table "${table}", which webhook "${wh.spec.id}" (line ${wh.tableLoc.line}) already produces: a table has one producer; write to a different table`,
+        );
+      } else if (first !== undefined) {
+        add(
+          at,
+          `Table "${table}" is written by two nodes, "${first.title}" (line ${
+            portLoc(first, "outputs", portOf(first, table)).line
+          }) and "${n.title}": a table has exactly one producer; write to a different table in one of them`,
+        );
+      } else {
+        producers.set(table, n.id);
+        producerNode.set(table, n);
+      }
+    }
+  }
+
+  const known = new Set([
+    ...producers.keys(),
+    ...webhookOf.keys(),
+    ...stores.map((s) => s.table),
+  ]);
+  for (const n of nodes) {
+    for (const [port, table] of Object.entries(n.inputs)) {
+      if (known.has(table)) continue;
+      const guess = didYouMean(table, [...known]);
+      const hint = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
+      add(
+        portLoc(n, "inputs", port),
+        `Cannot run node "${n.title}": input table "${table}" is produced by no node and declared in no store${hint}: add it under stores: or wire it to a node's outputs`,
+      );
+    }
+  }
+  return { nodes: order(nodes, producerNode, add), producers };
+}
+
+function portLoc(
+  n: NodeSpec,
+  side: "inputs" | "outputs",
+  port: string,
+): SourceLocation {
+  return n.keyLocs[`${side}.${port}`] ?? n.keyLocs[side] ?? n.loc;
+}
+
+function portOf(n: NodeSpec, table: string): string {
+  return Object.keys(n.outputs).find((p) => n.outputs[p] === table) ?? "";
+}
+
+function checkUnique(
+  nodes: NodeSpec[],
+  webhooks: ParsedWebhook[],
+  add: (loc: SourceLocation, message: string) => void,
+): void {
+  const all = [
+    ...nodes.map((n) => ({
+      id: n.id,
+      name: `node "${n.title}"`,
+      loc: n.keyLocs.id ?? n.keyLocs.node_file ?? n.loc,
+      explicit: n.keyLocs.id !== undefined,
+    })),
+    ...webhooks.map((w) => ({
+      id: w.spec.id,
+      name: `webhook "${w.spec.table}"`,
+      loc: w.idLoc,
+      explicit: w.explicitId,
+    })),
+  ].sort((a, b) => a.loc.line - b.loc.line || a.loc.col - b.loc.col);
+  const byId = new Map<string, (typeof all)[number]>();
+  for (const f of all) {
+    const first = byId.get(f.id);
+    if (first === undefined) {
+      byId.set(f.id, f);
+      continue;
+    }
+    const how = f.explicit ? "" : " (derived from the file name)";
+    add(
+      f.loc,
+      `Duplicate function id "${f.id}"${how}: ${first.name} on line ${first.loc.line} already uses it; set a different id: on ${f.name}`,
+    );
+  }
+  const byTitle = new Map<string, NodeSpec>();
+  for (const n of nodes) {
+    const first = byTitle.get(n.title);
+    if (first === undefined) {
+      byTitle.set(n.title, n);
+      continue;
+    }
+    const at = n.keyLocs.title ?? n.keyLocs.node_file ?? n.loc;
+    const firstAt = first.keyLocs.title ?? first.keyLocs.node_file ?? first.loc;
+    add(
+      at,
+      `Duplicate title "${n.title}": the node on line ${firstAt.line} already has it; set a different title: on one of them`,
+    );
+  }
+}
+
+/**
+ * Topological order, producers first, ties in file order. Reports each
+ * cycle once, node by node.
+ */
+function order(
+  nodes: NodeSpec[],
+  producerNode: Map<string, NodeSpec>,
+  add: (loc: SourceLocation, message: string) => void,
+): NodeSpec[] {
+  const upstream = new Map<NodeSpec, Set<NodeSpec>>();
+  for (const n of nodes) {
+    const ups = new Set<NodeSpec>();
+    for (const t of Object.values(n.inputs)) {
+      const p = producerNode.get(t);
+      if (p !== undefined && p !== n) ups.add(p);
+    }
+    upstream.set(n, ups);
+  }
+  const done = new Set<NodeSpec>();
+  const out: NodeSpec[] = [];
+  let remaining = [...nodes];
+  while (remaining.length > 0) {
+    const next = remaining.find((n) =>
+      [...(upstream.get(n) ?? [])].every((u) => done.has(u))
+    );
+    if (next === undefined) break;
+    done.add(next);
+    out.push(next);
+    remaining = remaining.filter((n) => n !== next);
+  }
+  const reported = new Set<NodeSpec>();
+  for (const start of remaining) {
+    if (reported.has(start)) continue;
+    const cycle = findCycle(start, remaining, upstream);
+    if (cycle === undefined) continue;
+    cycle.forEach((n) => reported.add(n));
+    // The closing edge: `start` reads a table the last node of the cycle writes.
+    const last = cycle[cycle.length - 1] as NodeSpec;
+    const port = Object.keys(start.inputs).find((p) =>
+      producerNode.get(start.inputs[p] ?? "") === last
+    );
+    const path = [...cycle, start].map((n) => `"${n.title}"`).join(" → ");
+    add(
+      port === undefined ? start.loc : portLoc(start, "inputs", port),
+      `Cycle in the graph: ${path}: each node reads a table written by the one before it, so none can run first; break the loop by removing one of these inputs`,
+    );
+  }
+  return [...out, ...remaining];
+}
+
+/** Shortest path start → … → (back to start) along data flow, as the list of nodes before returning. */
+function findCycle(
+  start: NodeSpec,
+  pool: NodeSpec[],
+  upstream: Map<NodeSpec, Set<NodeSpec>>,
+): NodeSpec[] | undefined {
+  const prev = new Map<NodeSpec, NodeSpec>();
+  const queue: NodeSpec[] = [start];
+  while (queue.length > 0) {
+    const cur = queue.shift() as NodeSpec;
+    for (const n of pool) {
+      if (!(upstream.get(n)?.has(cur) ?? false)) continue;
+      if (n === start) {
+        const path = [cur];
+        while (path[0] !== start) {
+          path.unshift(prev.get(path[0] as NodeSpec) as NodeSpec);
+        }
+        return path;
+      }
+      if (!prev.has(n)) {
+        prev.set(n, cur);
+        queue.push(n);
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,172 @@
+/**
+ * The host side of the sandbox: runs one node in its own Worker with
+ * exactly the permissions graph.yml grants, answers its table calls through
+ * a {@link Publication}, and turns every way a node can end (return, throw,
+ * exit, timeout, protocol violation) into a {@link NodeOutcome}.
+ *
+ * Authorization lives here, not in the worker's SDK: a node that posts raw
+ * protocol messages still reaches only the tables it declares.
+ *
+ * @module
+ */
+
+import type { NodeSpec } from "../graph.ts";
+import type { LogLevel, NodeState, Publication } from "../../stores/store.ts";
+import { fileLoader, type NodeLoader } from "./loader.ts";
+import { TableService } from "./_table_service.ts";
+import {
+  type CallMessage,
+  type HostMessage,
+  toWireError,
+  type WireError,
+  type WorkerMessage,
+} from "./protocol.ts";
+import { formatDuration } from "../format.ts";
+
+/** Everything needed to execute one node. */
+export interface NodeExecution {
+  node: NodeSpec;
+  runId: string;
+  publication: Publication;
+  /** Parameter values before coercion (CLI over graph.yml). */
+  params: Record<string, unknown>;
+  secretParams?: string[];
+  state: NodeState;
+  onLog: (level: LogLevel, message: string) => void;
+  loader?: NodeLoader;
+  /** Rows per worker → host message. */
+  batchRows?: number;
+}
+
+/** How a node execution ended. */
+export interface NodeOutcome {
+  ok: boolean;
+  error?: WireError;
+  rowsWritten: number;
+  /** The node's state after the run, when it changed. */
+  state?: NodeState;
+}
+
+const WORKER_URL = new URL("./worker.ts", import.meta.url);
+
+/** Runs a node to completion in a fresh, permission-restricted worker. */
+export async function executeNode(exec: NodeExecution): Promise<NodeOutcome> {
+  const { node } = exec;
+  const loader = exec.loader ?? fileLoader;
+  let loaded;
+  try {
+    loaded = await loader.load(node);
+  } catch (err) {
+    return { ok: false, error: toWireError(err), rowsWritten: 0 };
+  }
+  const service = new TableService(node, exec.publication);
+  const perms = node.permissions;
+  const worker = new Worker(WORKER_URL, {
+    type: "module",
+    name: node.id,
+    deno: {
+      permissions: {
+        read: [...new Set([...loaded.readPaths, ...perms.read])],
+        write: perms.write.length > 0 ? perms.write : false,
+        net: perms.net.length > 0 ? perms.net : false,
+        env: perms.env.length > 0 ? perms.env : false,
+        run: false,
+        ffi: false,
+        sys: false,
+        import: false,
+      },
+    },
+    // deno-lint-ignore no-explicit-any
+  } as any);
+
+  let state: NodeState | undefined;
+  let queue: Promise<void> = Promise.resolve();
+  let settled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const outcome = await new Promise<NodeOutcome>((resolve) => {
+    const finish = (ok: boolean, error?: WireError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // Let queued calls finish before reporting, so rowsWritten is final.
+      queue.finally(() => {
+        worker.terminate();
+        resolve({ ok, error, rowsWritten: service.rowsWritten, state });
+      });
+    };
+    timer = setTimeout(() => {
+      finish(false, {
+        name: "TimeoutError",
+        message: `timed out after ${
+          formatDuration(node.timeoutMs)
+        } and was stopped; raise timeout: for this function in graph.yml if it needs longer`,
+      });
+    }, node.timeoutMs);
+
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      finish(false, { name: "Error", message: e.message });
+    };
+    worker.onmessageerror = () => {
+      finish(false, {
+        name: "ProtocolError",
+        message: "sent a message the host could not read",
+      });
+    };
+    worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+      if (settled) return;
+      const msg = e.data;
+      switch (msg?.t) {
+        case "call":
+          queue = queue.then(() => answer(msg));
+          return;
+        case "log":
+          exec.onLog(msg.level, String(msg.message));
+          return;
+        case "state":
+          state = msg.state;
+          return;
+        case "done":
+          queue.then(() => finish(true));
+          return;
+        case "failed":
+          finish(false, msg.error);
+          return;
+        default:
+          finish(false, {
+            name: "ProtocolError",
+            message: `sent an unknown message ${
+              JSON.stringify(msg)?.slice(0, 80)
+            }`,
+          });
+      }
+    };
+
+    const answer = async (msg: CallMessage): Promise<void> => {
+      let reply: HostMessage;
+      try {
+        const value = await service.handle(msg);
+        reply = { t: "reply", id: msg.id, ok: true, value };
+      } catch (err) {
+        reply = { t: "reply", id: msg.id, ok: false, error: toWireError(err) };
+      }
+      if (!settled) worker.postMessage(reply);
+    };
+
+    const start: HostMessage = {
+      t: "start",
+      moduleUrl: loaded.moduleUrl,
+      node: { id: node.id, title: node.title, runId: exec.runId },
+      inputs: node.inputs,
+      outputs: node.outputs,
+      params: exec.params,
+      secretParams: exec.secretParams ?? [],
+      state: exec.state,
+      batchRows: exec.batchRows ?? 5000,
+    };
+    worker.postMessage(start);
+  });
+  loaded.dispose();
+  return outcome;
+}

@@ -1,0 +1,117 @@
+/**
+ * The typed message protocol between the host and a node's worker.
+ *
+ * The worker never holds a store connection: every table operation is a
+ * {@link CallMessage} the host authorizes against the node's declared ports
+ * before touching the store. Rows travel in batches (structured clone), never
+ * one message per row.
+ *
+ * @module
+ */
+
+/** Table operations a worker may ask for. */
+export type TableOp =
+  | "describe"
+  | "init"
+  | "append"
+  | "upsert"
+  | "replace"
+  | "truncate"
+  | "read"
+  | "count"
+  | "exists"
+  | "readSql";
+
+/** Operations that change a table; allowed on output ports only. */
+export const WRITE_OPS: ReadonlySet<TableOp> = new Set<TableOp>([
+  "init",
+  "append",
+  "upsert",
+  "replace",
+  "truncate",
+]);
+
+/** Host → worker: start the node. */
+export interface StartMessage {
+  t: "start";
+  /** URL the worker imports the node module from (chosen by the loader). */
+  moduleUrl: string;
+  node: { id: string; title: string; runId: string };
+  /** Declared input ports → table names. */
+  inputs: Record<string, string>;
+  /** Declared output ports → table names. */
+  outputs: Record<string, string>;
+  /** Parameter values from the CLI and graph.yml, before type coercion. */
+  params: Record<string, unknown>;
+  /** Names whose values must never be logged. */
+  secretParams: string[];
+  /** The node's state as committed by its last successful run. */
+  state: Record<string, unknown>;
+  /** Rows per message when sending writes. */
+  batchRows: number;
+}
+
+/** Host → worker: the answer to a {@link CallMessage}. */
+export type ReplyMessage =
+  | { t: "reply"; id: number; ok: true; value: unknown }
+  | { t: "reply"; id: number; ok: false; error: WireError };
+
+/** Worker → host: a table operation. */
+export interface CallMessage {
+  t: "call";
+  id: number;
+  op: TableOp;
+  port: string;
+  // deno-lint-ignore no-explicit-any
+  args: any;
+}
+
+/** Worker → host: a log line (from `log.*` or console). */
+export interface LogMessage {
+  t: "log";
+  level: "debug" | "info" | "warn" | "error";
+  message: string;
+}
+
+/** Worker → host: the node's state changed (applied on success only). */
+export interface StateMessage {
+  t: "state";
+  state: Record<string, unknown>;
+}
+
+/** Worker → host: the node function returned. */
+export interface DoneMessage {
+  t: "done";
+}
+
+/** Worker → host: the node function threw, or the module failed to load. */
+export interface FailedMessage {
+  t: "failed";
+  error: WireError;
+}
+
+/** An error as it crosses the boundary. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** Everything a worker may post. The host treats anything else as a protocol violation. */
+export type WorkerMessage =
+  | CallMessage
+  | LogMessage
+  | StateMessage
+  | DoneMessage
+  | FailedMessage;
+
+/** Everything the host posts. */
+export type HostMessage = StartMessage | ReplyMessage;
+
+/** Converts anything thrown into a {@link WireError}. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof Error) {
+    return { name: err.name, message: err.message, stack: err.stack };
+  }
+  return { name: "Error", message: String(err) };
+}

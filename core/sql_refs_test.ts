@@ -1,0 +1,26 @@
+import assert from "node:assert/strict";
+import { renderTableRefs } from "./sql_refs.ts";
+
+Deno.test("renderTableRefs resolves this and Table() once each", async () => {
+  const asked: (string | undefined)[] = [];
+  const sql = await renderTableRefs(
+    `select * from {{ this }} a join {{Table('leads')}} b on a.id = b.id join {{ Table("leads") }} c`,
+    (port) => {
+      asked.push(port);
+      return Promise.resolve(port === undefined ? `"t1"` : `"p_${port}"`);
+    },
+  );
+  assert.equal(
+    sql,
+    `select * from "t1" a join "p_leads" b on a.id = b.id join "p_leads" c`,
+  );
+  assert.deepEqual(asked, [undefined, "leads"]);
+});
+
+Deno.test("renderTableRefs rejects unknown tags", async () => {
+  await assert.rejects(
+    () =>
+      renderTableRefs("select {{ Secret('x') }}", () => Promise.resolve("")),
+    /Unknown template tag \{\{ Secret\('x'\) \}\}/,
+  );
+});

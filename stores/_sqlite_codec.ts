@@ -1,0 +1,260 @@
+/**
+ * SQLite encoding of Runnel column values, table definitions and
+ * identifiers. Private to `stores/sqlite.ts`.
+ *
+ * @module
+ */
+
+import type { ColumnType, Row, TableSchema } from "../core/schema.ts";
+import { COLUMN_TYPES } from "../core/schema.ts";
+import { DataError, StoreError } from "../core/errors.ts";
+import type { TableDef } from "./store.ts";
+
+/** Value kinds driving encode/decode; one per column. */
+export const K_PLAIN = 0;
+/** Boolean ↔ 0/1. */
+export const K_BOOL = 1;
+/** DateTime ↔ ISO 8601 text. */
+export const K_DATETIME = 2;
+/** Json ↔ JSON text. */
+export const K_JSON = 3;
+/** Decimal: text, always read back as a string. */
+export const K_DECIMAL = 4;
+/** The `addCreated` DateTime column: filled with the batch time when null. */
+export const K_CREATED = 5;
+/** The `addMonotonicId` Integer column: filled with the next id when null. */
+export const K_MONO = 6;
+
+/** Quotes an SQL identifier. */
+export function quoteId(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** SQLite declared type of a column type. */
+export function sqlType(t: ColumnType): string {
+  switch (t) {
+    case "Boolean":
+    case "Integer":
+      return "INTEGER";
+    case "Float":
+      return "REAL";
+    case "Binary":
+      return "BLOB";
+    default:
+      return "TEXT";
+  }
+}
+
+/** Per-column kinds of a definition, in schema order. */
+export function columnKinds(def: TableDef): Uint8Array {
+  const entries = Object.entries(def.schema);
+  const kinds = new Uint8Array(entries.length);
+  entries.forEach(([col, t], i) => {
+    if (col === def.addCreated) kinds[i] = K_CREATED;
+    else if (col === def.addMonotonicId) kinds[i] = K_MONO;
+    else if (t === "Boolean") kinds[i] = K_BOOL;
+    else if (t === "DateTime") kinds[i] = K_DATETIME;
+    else if (t === "Json") kinds[i] = K_JSON;
+    else if (t === "Decimal") kinds[i] = K_DECIMAL;
+    else kinds[i] = K_PLAIN;
+  });
+  return kinds;
+}
+
+/** Encodes one non-null value for binding (slow path; the writer inlines this). */
+export function encodeValue(kind: number, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (kind) {
+    case K_BOOL:
+      return v === true ? 1 : v === false ? 0 : v;
+    case K_DATETIME:
+    case K_CREATED:
+      return v instanceof Date ? v.toISOString() : v;
+    case K_JSON:
+      return JSON.stringify(v);
+  }
+  return v;
+}
+
+/** Decodes one stored value back to its canonical JS value. */
+export function decodeValue(kind: number, v: unknown): unknown {
+  if (v === null) return null;
+  switch (kind) {
+    case K_BOOL:
+      return v !== 0;
+    case K_DATETIME:
+    case K_CREATED:
+      return new Date(v as string);
+    case K_JSON:
+      return JSON.parse(v as string);
+    case K_DECIMAL:
+      return typeof v === "string" ? v : String(v);
+  }
+  return v;
+}
+
+/** Builds row objects (user columns, schema order) from array rows. */
+export function decodeRows(
+  raw: unknown[][],
+  names: readonly string[],
+  kinds: Uint8Array,
+): Row[] {
+  const out: Row[] = new Array(raw.length);
+  const n = names.length;
+  for (let r = 0; r < raw.length; r++) {
+    const src = raw[r]!;
+    const row: Row = {};
+    for (let c = 0; c < n; c++) {
+      const k = kinds[c]!;
+      row[names[c]!] = k === K_PLAIN ? src[c] : decodeValue(k, src[c]);
+    }
+    out[r] = row;
+  }
+  return out;
+}
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED_PREFIXES = ["_runnel_", "__rt_", "sqlite_"];
+
+/** Throws unless `name` can name a logical table. */
+export function checkTableName(name: string): void {
+  if (typeof name !== "string" || !NAME_RE.test(name) || name.length > 100) {
+    throw new StoreError(
+      `Table name ${
+        JSON.stringify(name)
+      } is not allowed: use letters, digits and _ (not starting with a digit, at most 100 characters)`,
+    );
+  }
+  const lower = name.toLowerCase();
+  const bad = RESERVED_PREFIXES.find((p) => lower.startsWith(p));
+  if (bad !== undefined) {
+    throw new StoreError(
+      `Table name "${name}" is not allowed: names starting with "${bad}" are reserved by Runnel; pick another name`,
+    );
+  }
+}
+
+/** Validates a definition and returns a normalized copy (no undefined keys). */
+export function normalizeDef(table: string, def: TableDef): TableDef {
+  const where = `Table "${table}"`;
+  const schema: TableSchema = {};
+  for (const [col, t] of Object.entries(def?.schema ?? {})) {
+    if (!NAME_RE.test(col)) {
+      throw new DataError(
+        `${where}: column name "${col}" is not allowed: use letters, digits and _ (not starting with a digit)`,
+      );
+    }
+    if (!(COLUMN_TYPES as readonly string[]).includes(t)) {
+      throw new DataError(
+        `${where}: column "${col}" has unknown type ${
+          JSON.stringify(t)
+        }; use one of ${COLUMN_TYPES.join(", ")}`,
+      );
+    }
+    schema[col] = t;
+  }
+  if (Object.keys(schema).length === 0) {
+    throw new DataError(
+      `${where} has no columns; declare them with init({ schema: { column: "Text", … } })`,
+    );
+  }
+  const uniqueOn = [...(def.uniqueOn ?? [])];
+  for (const col of uniqueOn) {
+    if (!(col in schema)) {
+      throw new DataError(
+        `${where}: uniqueOn names "${col}", which is not a column (columns: ${
+          Object.keys(schema).join(", ")
+        })`,
+      );
+    }
+  }
+  if (new Set(uniqueOn).size !== uniqueOn.length) {
+    throw new DataError(`${where}: uniqueOn lists a column twice`);
+  }
+  const out: TableDef = { schema, uniqueOn };
+  checkSpecial(where, schema, def.addCreated, "addCreated", "DateTime");
+  checkSpecial(where, schema, def.addMonotonicId, "addMonotonicId", "Integer");
+  if (def.addCreated !== undefined) out.addCreated = def.addCreated;
+  if (def.addMonotonicId !== undefined) out.addMonotonicId = def.addMonotonicId;
+  if (
+    out.addCreated !== undefined && out.addCreated === out.addMonotonicId
+  ) {
+    throw new DataError(
+      `${where}: addCreated and addMonotonicId name the same column`,
+    );
+  }
+  return out;
+}
+
+function checkSpecial(
+  where: string,
+  schema: TableSchema,
+  col: string | undefined,
+  option: string,
+  type: ColumnType,
+): void {
+  if (col === undefined) return;
+  if (schema[col] !== type) {
+    throw new DataError(
+      `${where}: ${option} names "${col}", which must be a ${type} column of the schema`,
+    );
+  }
+}
+
+/** True when two normalized definitions are identical (column order included). */
+export function sameDef(a: TableDef, b: TableDef): boolean {
+  const ae = Object.entries(a.schema);
+  const be = Object.entries(b.schema);
+  if (ae.length !== be.length) return false;
+  for (let i = 0; i < ae.length; i++) {
+    const x = ae[i]!;
+    const y = be[i]!;
+    if (x[0] !== y[0] || x[1] !== y[1]) return false;
+  }
+  return a.uniqueOn.length === b.uniqueOn.length &&
+    a.uniqueOn.every((c, i) => b.uniqueOn[i] === c) &&
+    a.addCreated === b.addCreated && a.addMonotonicId === b.addMonotonicId;
+}
+
+/** Converts a BigInt to a number when it fits exactly. */
+export function unBig(v: unknown): unknown {
+  if (typeof v !== "bigint") return v;
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) &&
+      v <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(v)
+    : v;
+}
+
+/** Encodes a `query()` parameter for binding. */
+export function encodeParam(v: unknown, i: number): unknown {
+  if (v === undefined || v === null) return null;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (v instanceof Date) return v.toISOString();
+  if (
+    typeof v === "number" || typeof v === "string" || typeof v === "bigint" ||
+    v instanceof Uint8Array
+  ) return v;
+  throw new DataError(
+    `query() parameter ${
+      i + 1
+    } cannot be bound: use a string, number, bigint, boolean, Date, Uint8Array or null`,
+  );
+}
+
+/** Serializes node state, which must be an object of JSON values. */
+export function stateJson(nodeId: string, state: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(state);
+  } catch (err) {
+    throw new DataError(
+      `State of node "${nodeId}" cannot be saved: ${(err as Error).message}`,
+    );
+  }
+  if (json === undefined || !json.startsWith("{")) {
+    throw new DataError(
+      `State of node "${nodeId}" must be an object of JSON values`,
+    );
+  }
+  return json;
+}

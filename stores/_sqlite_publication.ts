@@ -1,0 +1,324 @@
+/**
+ * Publications of the SQLite store: staged copy-on-write table versions,
+ * swapped into the catalog by one commit transaction. Private to
+ * `stores/sqlite.ts`.
+ *
+ * @module
+ */
+
+import type { Row } from "../core/schema.ts";
+import { DataError, NotFoundError, StoreError } from "../core/errors.ts";
+import type {
+  CommitSummary,
+  NodeState,
+  Publication,
+  ReadOptions,
+  TableDef,
+  TableInfo,
+} from "./store.ts";
+import {
+  checkTableName,
+  columnKinds,
+  normalizeDef,
+  quoteId,
+  sameDef,
+  stateJson,
+} from "./_sqlite_codec.ts";
+import {
+  type CatalogRow,
+  getCatalog,
+  listCatalog,
+  LIVE_STAGED,
+  settle,
+  type SqliteCtx,
+  toTableInfo,
+} from "./_sqlite_catalog.ts";
+import {
+  clearPhysical,
+  createPhysical,
+  dropPhysical,
+  type Staged,
+  stagedCount,
+  storeFailure,
+  writeRows,
+} from "./_sqlite_writer.ts";
+import { readTable } from "./_sqlite_read.ts";
+import { type QueryConn, runQuery } from "./_sqlite_query.ts";
+import { commitStaged } from "./_sqlite_commit.ts";
+
+function checkRows(verb: string, table: string, rows: unknown): void {
+  if (!Array.isArray(rows)) {
+    throw new DataError(
+      `Cannot ${verb} table "${table}": rows must be an array of row objects`,
+    );
+  }
+}
+
+/** A publication on an open SQLite store. */
+export class SqlitePublication implements Publication {
+  readonly #ctx: SqliteCtx;
+  readonly #queryConn: () => QueryConn;
+  readonly #onEnd: (p: SqlitePublication) => void;
+  readonly #staged = new Map<string, Staged>();
+  readonly #inits = new Map<string, TableDef>();
+  readonly #states = new Map<string, string>();
+  #ended: "committed" | "discarded" | undefined;
+
+  constructor(
+    ctx: SqliteCtx,
+    queryConn: () => QueryConn,
+    onEnd: (p: SqlitePublication) => void,
+  ) {
+    this.#ctx = ctx;
+    this.#queryConn = queryConn;
+    this.#onEnd = onEnd;
+  }
+
+  #check(): SqliteCtx {
+    if (this.#ended !== undefined) {
+      throw new StoreError(`This publication was already ${this.#ended}`);
+    }
+    if (this.#ctx.closed) throw new StoreError("The store is closed");
+    return this.#ctx;
+  }
+
+  #stage(
+    table: string,
+    def: TableDef,
+    committed: CatalogRow | undefined,
+    copy: boolean,
+  ): Staged {
+    const physical = createPhysical(
+      this.#ctx,
+      table,
+      def,
+      copy ? committed?.physical : undefined,
+    );
+    const s: Staged = {
+      table,
+      def,
+      physical,
+      names: Object.keys(def.schema),
+      kinds: columnKinds(def),
+      lastId: committed?.lastId ?? 0,
+      rowCount: copy ? committed?.rowCount : 0,
+    };
+    if (copy && committed) s.baseVersion = committed.version;
+    this.#staged.set(table, s);
+    return s;
+  }
+
+  /** The def writes to `table` use: staged, declared by init, or committed. */
+  #def(table: string, op: string): [TableDef, CatalogRow | undefined] {
+    const committed = getCatalog(this.#ctx, table);
+    const def = this.#inits.get(table) ?? committed?.def;
+    if (def === undefined) {
+      throw new StoreError(
+        `Cannot ${op} table "${table}": it does not exist; declare it first with init(...)`,
+      );
+    }
+    return [def, committed];
+  }
+
+  #target(table: string, op: string): Staged {
+    const s = this.#staged.get(table);
+    if (s !== undefined) return s;
+    const [def, committed] = this.#def(table, op);
+    const copy = committed !== undefined && sameDef(committed.def, def);
+    return this.#stage(table, def, committed, copy);
+  }
+
+  init(table: string, def: TableDef): Promise<void> {
+    return settle(() => {
+      const ctx = this.#check();
+      checkTableName(table);
+      const d = normalizeDef(table, def);
+      const clash = listCatalog(ctx).find((c) =>
+        c.name !== table && c.name.toLowerCase() === table.toLowerCase()
+      );
+      if (clash !== undefined) {
+        throw new StoreError(
+          `Table "${table}" clashes with existing table "${clash.name}" (SQL names ignore case); use the same spelling`,
+        );
+      }
+      const staged = this.#staged.get(table);
+      if (staged !== undefined) {
+        if (sameDef(staged.def, d)) return;
+        this.#staged.delete(table);
+        dropPhysical(ctx, staged.physical);
+      }
+      this.#inits.set(table, d);
+      const committed = getCatalog(ctx, table);
+      if (committed === undefined || !sameDef(committed.def, d)) {
+        this.#stage(table, d, committed, false);
+      }
+    });
+  }
+
+  describe(table: string): Promise<TableInfo | undefined> {
+    return settle(() => {
+      const ctx = this.#check();
+      const s = this.#staged.get(table);
+      const committed = getCatalog(ctx, table);
+      if (s === undefined) return committed && toTableInfo(committed);
+      const info: TableInfo = {
+        name: table,
+        ...s.def,
+        rowCount: stagedCount(ctx, s),
+        version: committed?.version ?? 0,
+        updatedAt: new Date(),
+      };
+      return info;
+    });
+  }
+
+  append(table: string, rows: Row[]): Promise<number> {
+    return settle(() => {
+      const ctx = this.#check();
+      checkRows("append to", table, rows);
+      if (rows.length === 0 && !this.#staged.has(table)) {
+        this.#def(table, "append to");
+        return 0;
+      }
+      writeRows(ctx, this.#target(table, "append to"), rows, false);
+      return rows.length;
+    });
+  }
+
+  upsert(table: string, rows: Row[]): Promise<number> {
+    return settle(() => {
+      const ctx = this.#check();
+      checkRows("upsert into", table, rows);
+      const def = this.#staged.get(table)?.def ??
+        this.#def(table, "upsert into")[0];
+      if (def.uniqueOn.length === 0) {
+        throw new DataError(
+          `Cannot upsert into table "${table}": it has no unique key; declare one with init({ uniqueOn: ["<column>"] }) or use append`,
+        );
+      }
+      if (rows.length === 0) return 0;
+      writeRows(ctx, this.#target(table, "upsert into"), rows, true);
+      return rows.length;
+    });
+  }
+
+  truncate(table: string): Promise<void> {
+    return settle(() => {
+      const ctx = this.#check();
+      const s = this.#staged.get(table);
+      if (s !== undefined) {
+        clearPhysical(ctx, s);
+        delete s.baseVersion;
+        return;
+      }
+      const [def, committed] = this.#def(table, "truncate");
+      this.#stage(table, def, committed, false);
+    });
+  }
+
+  #visible(table: string): { physical: string; def: TableDef } {
+    const s = this.#staged.get(table);
+    if (s !== undefined) return s;
+    const c = getCatalog(this.#ctx, table);
+    if (c === undefined) {
+      throw new NotFoundError(`Table "${table}" does not exist`);
+    }
+    return c;
+  }
+
+  read(table: string, opts?: ReadOptions): Promise<Row[]> {
+    return settle(() => {
+      const ctx = this.#check();
+      const v = this.#visible(table);
+      return readTable(ctx.db, table, v.physical, v.def, opts);
+    });
+  }
+
+  count(table: string): Promise<number> {
+    return settle(() => {
+      const ctx = this.#check();
+      const s = this.#staged.get(table);
+      if (s !== undefined) return stagedCount(ctx, s);
+      return getCatalog(ctx, table)?.rowCount ?? 0;
+    });
+  }
+
+  sqlName(table: string): Promise<string> {
+    return settle(() => {
+      this.#check();
+      return quoteId(this.#visible(table).physical);
+    });
+  }
+
+  query(sql: string, params: unknown[], allowed: string[]): Promise<Row[]> {
+    return settle(() => {
+      const ctx = this.#check();
+      const physical = new Set<string>();
+      const names = new Map<string, string>();
+      for (const c of listCatalog(ctx)) names.set(c.physical, c.name);
+      for (const s of this.#staged.values()) names.set(s.physical, s.table);
+      for (const table of allowed) {
+        const c = getCatalog(ctx, table);
+        if (c !== undefined) physical.add(c.physical).add(c.name);
+        const s = this.#staged.get(table);
+        if (s !== undefined) physical.add(s.physical);
+      }
+      return runQuery(
+        this.#queryConn(),
+        sql,
+        params ?? [],
+        physical,
+        allowed,
+        (p) => names.get(p),
+      );
+    });
+  }
+
+  setState(nodeId: string, state: NodeState): void {
+    this.#check();
+    this.#states.set(nodeId, stateJson(nodeId, state));
+  }
+
+  commit(owner: { runId: string; nodeId?: string }): Promise<CommitSummary> {
+    return settle(() => {
+      const ctx = this.#check();
+      let result: { summary: CommitSummary; replaced: string[] };
+      try {
+        result = commitStaged(
+          ctx,
+          [...this.#staged.values()],
+          this.#states,
+          owner,
+        );
+      } catch (err) {
+        storeFailure("Cannot commit the publication", err);
+      }
+      this.#ended = "committed";
+      for (const s of this.#staged.values()) LIVE_STAGED.delete(s.physical);
+      this.#staged.clear();
+      this.#onEnd(this);
+      for (const p of result.replaced) dropPhysical(ctx, p);
+      return result.summary;
+    });
+  }
+
+  discard(): Promise<void> {
+    return settle(() => {
+      if (this.#ended === undefined) this.#ended = "discarded";
+      for (const s of this.#staged.values()) {
+        dropPhysical(this.#ctx, s.physical);
+      }
+      this.#staged.clear();
+      this.#inits.clear();
+      this.#states.clear();
+      this.#onEnd(this);
+    });
+  }
+
+  /** The store is closing: forget staged versions, leaving them to the garbage collector. */
+  abandon(): void {
+    if (this.#ended === undefined) this.#ended = "discarded";
+    for (const s of this.#staged.values()) LIVE_STAGED.delete(s.physical);
+    this.#staged.clear();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The Store interface: the only way Runnel's core touches persistent data.
+ *
+ * Domain-level on purpose: tables, publications, runs, logs and node state.
+ * Nothing here is SQLite-specific; `stores/sqlite.ts` and (later)
+ * `stores/postgres.ts` implement it, and ONE contract suite
+ * (`tests/store_contract_test.ts`) runs against every implementation.
+ *
+ * Types only: importing this file never loads a database driver.
+ *
+ * ## Versioned tables and publications
+ * Every logical table points at one committed, immutable physical version.
+ * Writers never touch it: a {@link Publication} builds new staged versions
+ * (copy-on-write) and {@link Publication.commit} swaps every pointer it holds
+ * in one transaction, so readers see either all of a publication or none of
+ * it. A failed node discards its publication and no table changes. Staged
+ * versions orphaned by a killed process are dropped the next time the store
+ * is opened.
+ *
+ * @module
+ */
+
+import type { Row, TableSchema } from "../core/schema.ts";
+
+/** The shape of a table, as declared by `table.init(...)` or inferred on first write. */
+export interface TableDef {
+  schema: TableSchema;
+  /** Columns forming the unique key; empty when none. Upserts need it. */
+  uniqueOn: string[];
+  /** DateTime column the store fills with the insert time when a row leaves it null. Kept on upsert. */
+  addCreated?: string;
+  /** Integer column the store fills with 1, 2, 3, … (per table, never reused) when a row leaves it null. Kept on upsert. */
+  addMonotonicId?: string;
+}
+
+/** A committed table as listed by the store. */
+export interface TableInfo extends TableDef {
+  name: string;
+  rowCount: number;
+  /** Increases by one with every commit that wrote the table. */
+  version: number;
+  updatedAt: Date;
+  /** Run and node that committed the current version. */
+  runId?: string;
+  nodeId?: string;
+}
+
+/** Options for reading rows. Rows come in insertion order unless `orderBy` says otherwise. */
+export interface ReadOptions {
+  offset?: number;
+  limit?: number;
+  orderBy?: { column: string; desc?: boolean }[];
+}
+
+/** Status of one node in one run. */
+export type NodeStatus =
+  | "pending"
+  | "running"
+  | "succeeded"
+  | "cached"
+  | "failed"
+  | "skipped";
+
+/** Status of a run as a whole. */
+export type RunStatus = "running" | "succeeded" | "failed";
+
+/** One `runnel run`. */
+export interface RunRecord {
+  id: string;
+  status: RunStatus;
+  startedAt: Date;
+  finishedAt?: Date;
+  /** Node ids the user selected; empty means the whole graph. */
+  selection: string[];
+  /** `--param` values as given (secret values are never passed here). */
+  params: Record<string, string>;
+  /** How the run was started: `cli`, `api`, `schedule`, `webhook`, … */
+  trigger: string;
+}
+
+/** One node within one run. */
+export interface NodeRunRecord {
+  runId: string;
+  nodeId: string;
+  title: string;
+  file: string;
+  status: NodeStatus;
+  startedAt?: Date;
+  finishedAt?: Date;
+  durationMs?: number;
+  rowsWritten: number;
+  error?: string;
+  /** Why the planner ran or skipped the node. */
+  reason?: string;
+}
+
+/** Log severities a node can emit. Console output maps onto these. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** One captured log line. */
+export interface LogRecord {
+  runId: string;
+  nodeId: string;
+  ts: Date;
+  level: LogLevel;
+  message: string;
+}
+
+/** Node state: JSON values by key, kept per node across runs. */
+export type NodeState = Record<string, unknown>;
+
+/** Result of committing a publication. */
+export interface CommitSummary {
+  /** Table name → new committed version. */
+  versions: Record<string, number>;
+}
+
+/**
+ * A set of staged writes that become visible together, or not at all.
+ *
+ * Rows passed in are already coerced to the canonical JS values of the
+ * table's schema (see `core/schema.ts`); the store only encodes them.
+ * Reads through a publication see its own staged versions, and committed
+ * data for every other table.
+ */
+export interface Publication {
+  /**
+   * Declares the shape of `table` for this publication. When it equals the
+   * committed definition, later writes start from the committed rows;
+   * otherwise the staged version starts empty.
+   */
+  init(table: string, def: TableDef): Promise<void>;
+  /** Staged definition if any, else the committed one. */
+  describe(table: string): Promise<TableInfo | undefined>;
+  /** Appends rows. Throws DataError on a unique-key conflict; nothing of the batch is written. */
+  append(table: string, rows: Row[]): Promise<number>;
+  /** Inserts or updates by the table's unique key; needs `uniqueOn`. */
+  upsert(table: string, rows: Row[]): Promise<number>;
+  /** Removes every row of the staged version. */
+  truncate(table: string): Promise<void>;
+  /** Reads rows of the staged version if there is one, else committed rows. */
+  read(table: string, opts?: ReadOptions): Promise<Row[]>;
+  /** Row count of the staged version if there is one, else of the committed one (0 if none). */
+  count(table: string): Promise<number>;
+  /** The SQL identifier (quoted) that names `table`'s visible version inside {@link query}. */
+  sqlName(table: string): Promise<string>;
+  /**
+   * Runs one read-only SELECT. Only the tables listed in `allowed` (logical
+   * names) may be read; anything else is refused by the database engine.
+   * Parameters are bound, `?` placeholders.
+   */
+  query(sql: string, params: unknown[], allowed: string[]): Promise<Row[]>;
+  /** Replaces a node's state; written in the same transaction as the tables. */
+  setState(nodeId: string, state: NodeState): void;
+  /** Publishes every staged table and state atomically. */
+  commit(owner: { runId: string; nodeId?: string }): Promise<CommitSummary>;
+  /** Drops every staged version. Safe to call more than once, and after commit. */
+  discard(): Promise<void>;
+}
+
+/** The persistent home of one app: its tables, history and state. */
+export interface Store {
+  /** `sqlite` or `postgres`. */
+  readonly kind: string;
+  /** Where the store lives, safe to print (no password). */
+  readonly location: string;
+
+  /** Committed tables, sorted by name. */
+  listTables(): Promise<TableInfo[]>;
+  describeTable(name: string): Promise<TableInfo | undefined>;
+  /** Committed rows of a table; throws NotFoundError when it does not exist. */
+  readRows(name: string, opts?: ReadOptions): Promise<Row[]>;
+
+  /** Starts a set of staged writes. */
+  beginPublication(): Promise<Publication>;
+
+  createRun(run: RunRecord): Promise<void>;
+  updateRun(
+    id: string,
+    patch: Partial<Pick<RunRecord, "status" | "finishedAt">>,
+  ): Promise<void>;
+  /** Newest first. */
+  listRuns(limit: number): Promise<RunRecord[]>;
+  /** Exact id, or a unique prefix of one. Throws NotFoundError when ambiguous. */
+  getRun(idOrPrefix: string): Promise<RunRecord | undefined>;
+  /** Inserts or replaces the record for (runId, nodeId). */
+  saveNodeRun(rec: NodeRunRecord): Promise<void>;
+  /** In the order they were first saved. */
+  listNodeRuns(runId: string): Promise<NodeRunRecord[]>;
+  appendLogs(logs: LogRecord[]): Promise<void>;
+  /** In the order they were appended. */
+  listLogs(runId: string, nodeId?: string): Promise<LogRecord[]>;
+
+  getState(nodeId: string): Promise<NodeState>;
+
+  close(): Promise<void>;
+}

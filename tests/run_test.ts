@@ -1,0 +1,173 @@
+// Running graphs: ordering, failure isolation, logs and run records.
+
+import assert from "node:assert/strict";
+import { openStore } from "../stores/mod.ts";
+import {
+  graphYml,
+  makeApp,
+  readTable,
+  runOnce,
+  writeFiles,
+} from "./_helpers.ts";
+
+const writer = (table: string, rows: string, fail = false) =>
+  `export default async ({ table }) => {
+    const t = table("${table}", "w");
+    await t.init({ schema: { v: "Integer" } });
+    await t.append(${rows});
+    ${fail ? 'throw new Error("failed on purpose");' : ""}
+  };`;
+
+Deno.test("a failing node changes nothing; downstream is skipped; independent nodes go on", async () => {
+  const dir = await makeApp({
+    "graph.yml": graphYml([
+      { file: "a.ts", outputs: ["a"] },
+      { file: "b.ts", inputs: ["a"], outputs: ["b"] },
+      { file: "c.ts", outputs: ["c"] },
+    ]),
+    "a.ts": writer("a", "[{ v: 1 }, { v: 2 }]"),
+    "b.ts": `export default async ({ table }) => {
+      const rows = await table("a").read();
+      const t = table("b", "w");
+      await t.init({ schema: { v: "Integer" } });
+      await t.replace(rows.map((r) => ({ v: r.v * 10 })));
+    };`,
+    "c.ts": writer("c", "[{ v: 3 }]"),
+  });
+  const first = await runOnce(dir);
+  assert.equal(first.status, "succeeded");
+  assert.deepEqual(await readTable(dir, "b"), [{ v: 10 }, { v: 20 }]);
+
+  // Now `a` appends more rows and then throws: its table must stay as it was.
+  await writeFiles(dir, {
+    "a.ts": writer("a", "[{ v: 100 }, { v: 200 }]", true),
+  });
+  const second = await runOnce(dir);
+  assert.equal(second.status, "failed");
+  const byId = Object.fromEntries(second.nodes.map((n) => [n.id, n]));
+  assert.equal(byId.a!.status, "failed");
+  assert.match(byId.a!.error!, /failed on purpose/);
+  assert.equal(byId.a!.rowsWritten, 0);
+  assert.equal(byId.b!.status, "skipped");
+  assert.equal(byId.b!.error, 'upstream failed: "A"');
+  assert.equal(byId.c!.status, "succeeded");
+  assert.deepEqual(await readTable(dir, "a"), [{ v: 1 }, { v: 2 }]);
+  assert.deepEqual(await readTable(dir, "b"), [{ v: 10 }, { v: 20 }]);
+  assert.deepEqual(await readTable(dir, "c"), [{ v: 3 }, { v: 3 }]);
+});
+
+Deno.test("logs and console output are captured per node run", async () => {
+  const dir = await makeApp({
+    "graph.yml": graphYml([{ file: "a.ts", outputs: ["a"] }, {
+      file: "b.ts",
+      outputs: ["b"],
+    }]),
+    "a.ts":
+      `export default ({ log }) => { log.info("hello", { n: 1 }); console.log("from console"); console.warn("careful"); };`,
+    "b.ts": `export default ({ log }) => { log.error("b only"); };`,
+  });
+  const r = await runOnce(dir);
+  const store = await openStore(undefined, dir);
+  try {
+    const a = await store.listLogs(r.runId, "a");
+    assert.deepEqual(a.map((l) => [l.level, l.message]), [
+      ["info", "hello { n: 1 }"],
+      ["info", "from console"],
+      ["warn", "careful"],
+    ]);
+    const b = await store.listLogs(r.runId, "b");
+    assert.deepEqual(b.map((l) => l.message), ["b only"]);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("the run and every node execution are recorded", async () => {
+  const dir = await makeApp({
+    "graph.yml": graphYml([
+      { file: "a.ts", outputs: ["a"] },
+      { file: "b.ts", inputs: ["a"], outputs: ["b"] },
+    ]),
+    "a.ts": writer("a", "[{ v: 1 }, { v: 2 }, { v: 3 }]"),
+    "b.ts": `export default () => { throw new Error("nope"); };`,
+  });
+  const r = await runOnce(dir, { params: [] });
+  const store = await openStore(undefined, dir);
+  try {
+    const run = await store.getRun(r.runId.slice(0, 12));
+    assert.equal(run?.id, r.runId);
+    assert.equal(run?.status, "failed");
+    assert.ok(run?.finishedAt instanceof Date);
+    const nodes = await store.listNodeRuns(r.runId);
+    assert.deepEqual(nodes.map((n) => [n.nodeId, n.status, n.rowsWritten]), [
+      ["a", "succeeded", 3],
+      ["b", "failed", 0],
+    ]);
+    assert.equal(nodes[1]!.error, "nope");
+    assert.ok(nodes.every((n) => typeof n.durationMs === "number"));
+    const info = await store.describeTable("a");
+    assert.equal(info?.rowCount, 3);
+    assert.equal(info?.runId, r.runId);
+    assert.equal(info?.nodeId, "a");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("selecting nodes runs only those, and an unproduced input says what to run first", async () => {
+  const dir = await makeApp({
+    "graph.yml": graphYml([
+      { file: "a.ts", title: "Make A", outputs: ["a"] },
+      { file: "b.ts", inputs: ["a"], outputs: ["b"] },
+    ]),
+    "a.ts": writer("a", "[{ v: 1 }]"),
+    "b.ts": writer("b", "[{ v: 2 }]"),
+  });
+  await assert.rejects(
+    () => runOnce(dir, { selection: ["b"] }),
+    /Cannot run node "B": its input table "a" has never been produced; run "Make A" first \(runnel run a\)/,
+  );
+  await assert.rejects(
+    () => runOnce(dir, { selection: ["zzz"] }),
+    /No node named "zzz"/,
+  );
+  const r = await runOnce(dir, { selection: ["Make A"] });
+  assert.deepEqual(r.nodes.map((n) => n.id), ["a"]);
+  const r2 = await runOnce(dir, { selection: ["b.ts"] });
+  assert.deepEqual(r2.nodes.map((n) => [n.id, n.status]), [["b", "succeeded"]]);
+});
+
+Deno.test("independent nodes run concurrently and dependents wait for commits", async () => {
+  const fns: Parameters<typeof graphYml>[0] = [];
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 6; i++) {
+    fns.push({ file: `n${i}.ts`, outputs: [`t${i}`] });
+    files[`n${i}.ts`] = writer(`t${i}`, `[{ v: ${i} }]`);
+  }
+  fns.push({
+    file: "sum.ts",
+    inputs: fns.map((_, i) => `t${i}`),
+    outputs: ["total"],
+  });
+  files["sum.ts"] = `export default async ({ table }) => {
+    let s = 0;
+    for (let i = 0; i < 6; i++) for (const r of await table("t" + i).read()) s += r.v;
+    const t = table("total", "w");
+    await t.init({ schema: { s: "Integer" } });
+    await t.replace({ s });
+  };`;
+  files["graph.yml"] = graphYml(fns);
+  const dir = await makeApp(files);
+  let max = 0;
+  let now = 0;
+  const r = await runOnce(dir, {
+    concurrency: 3,
+    onEvent: (e) => {
+      if (e.type === "node-started") max = Math.max(max, ++now);
+      if (e.type === "node-finished") now--;
+    },
+  });
+  assert.equal(r.status, "succeeded");
+  assert.ok(max > 1 && max <= 3, `max concurrency was ${max}`);
+  assert.deepEqual(await readTable(dir, "total"), [{ s: 15 }]);
+});

@@ -1,0 +1,69 @@
+/**
+ * The Store contract suite: one set of tests every Store implementation
+ * must pass, written against the interface only (no SQL, no driver
+ * specifics). An implementation's test file calls {@link storeContract}
+ * with a function that opens a fresh, empty store.
+ *
+ * @module
+ */
+
+import type { Store } from "../stores/mod.ts";
+import { registerTableTests } from "./_store_contract_tables.ts";
+import { registerPublicationTests } from "./_store_contract_publication.ts";
+import { registerRecordTests } from "./_store_contract_records.ts";
+
+/** What the opener of a fresh store returns. */
+export interface OpenedStore {
+  store: Store;
+  /** Opens the same store again (after the previous instance was closed). */
+  reopen: () => Promise<Store>;
+  /** Removes everything the store left behind (files, schemas, …). */
+  cleanup: () => Promise<void>;
+}
+
+/** The live store of one test; {@link Harness.reopen} replaces it. */
+export interface Harness {
+  store: Store;
+  /** Closes the current store without committing anything and opens it again. */
+  reopen(): Promise<Store>;
+}
+
+/** Registers one contract test. */
+export type ContractTest = (
+  title: string,
+  fn: (h: Harness) => Promise<void>,
+) => void;
+
+/**
+ * Registers every contract test for the store called `name`. `open` must
+ * return a fresh, empty store each time it is called.
+ */
+export function storeContract(
+  name: string,
+  open: () => Promise<OpenedStore>,
+): void {
+  const test: ContractTest = (title, fn) => {
+    Deno.test(`store contract (${name}): ${title}`, async () => {
+      const opened = await open();
+      const all: Store[] = [opened.store];
+      const h: Harness = {
+        store: opened.store,
+        async reopen() {
+          await h.store.close();
+          h.store = await opened.reopen();
+          all.push(h.store);
+          return h.store;
+        },
+      };
+      try {
+        await fn(h);
+      } finally {
+        for (const s of all) await s.close();
+        await opened.cleanup();
+      }
+    });
+  };
+  registerTableTests(test);
+  registerPublicationTests(test);
+  registerRecordTests(test);
+}
