@@ -6,7 +6,7 @@
  */
 
 import { dirname, join, resolve } from "node:path";
-import { Option } from "commander";
+import { Option } from "npm:commander@^14.0.3";
 import type { CliIo } from "./_io.ts";
 import { AppNotFoundError } from "../core/errors.ts";
 import type { Graph } from "../core/graph.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Command, Option } from "commander";
+import { Command, Option } from "npm:commander@^14.0.3";
 import { isAbsolute, relative, resolve } from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { createApp, createNode, createTable } from "../core/scaffold.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CommanderError } from "commander";
-import YAML from "yaml";
+import { CommanderError } from "npm:commander@^14.0.3";
+import YAML from "npm:yaml@^2.8.0";
 import { AppNotFoundError, UsageError } from "../core/errors.ts";
 import { memoryIo } from "./_io.ts";
 import { createCommand } from "./create.ts";

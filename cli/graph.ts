@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Command, Option } from "commander";
+import { Command, Option } from "npm:commander@^14.0.3";
 import { loadGraph } from "../core/graph_load.ts";
 import { toDot, toMermaid } from "../core/graph_render.ts";
 import { appOption, type CliContext, resolveAppDir } from "./_app.ts";

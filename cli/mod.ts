@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError } from "npm:commander@^14.0.3";
 import denoJson from "../deno.json" with { type: "json" };
 import { RunnelError } from "../core/errors.ts";
 import type { CliContext } from "./_app.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Command, Option } from "commander";
+import { Command, Option } from "npm:commander@^14.0.3";
 import { UsageError } from "../core/errors.ts";
 import { formatDuration } from "../core/format.ts";
 import { type CliParam, parseCliParam } from "../core/params.ts";

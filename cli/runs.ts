@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Command, Option } from "commander";
+import { Command, Option } from "npm:commander@^14.0.3";
 import { NotFoundError } from "../core/errors.ts";
 import { formatCount, formatDuration, formatTable } from "../core/format.ts";
 import type { RunRecord } from "../stores/store.ts";

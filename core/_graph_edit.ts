@@ -12,7 +12,7 @@
  * @module
  */
 
-import YAML from "yaml";
+import YAML from "npm:yaml@^2.8.0";
 import { isDeepStrictEqual } from "node:util";
 import { GraphError, RunnelError } from "./errors.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { extname } from "node:path";
-import { isScalar, type Node } from "yaml";
+import { isScalar, type Node } from "npm:yaml@^2.8.0";
 import { cronError } from "./cron.ts";
 import { parseDuration } from "./duration.ts";
 import type { NodeKind, NodeSpec, Trigger } from "./graph.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isMap, isScalar, type Node, type YAMLMap } from "yaml";
+import { isMap, isScalar, type Node, type YAMLMap } from "npm:yaml@^2.8.0";
 import type { SourceLocation } from "./errors.ts";
 import {
   DEFAULT_TIMEOUT_MS,

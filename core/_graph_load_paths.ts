@@ -15,7 +15,7 @@ import {
   resolve,
   sep,
 } from "node:path";
-import type { Node } from "yaml";
+import type { Node } from "npm:yaml@^2.8.0";
 import { type Ctx, report } from "./_graph_load_yaml.ts";
 
 /** Names of ports, tables, parameters and environment variables. */

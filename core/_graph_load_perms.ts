@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isScalar, type Node } from "yaml";
+import { isScalar, type Node } from "npm:yaml@^2.8.0";
 import type { SourceLocation } from "./errors.ts";
 import type { Permissions } from "./graph.ts";
 import { appPath, IDENT } from "./_graph_load_paths.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isMap, isScalar, isSeq, type Node } from "yaml";
+import { isMap, isScalar, isSeq, type Node } from "npm:yaml@^2.8.0";
 import type { SourceLocation } from "./errors.ts";
 import { IDENT } from "./_graph_load_paths.ts";
 import {

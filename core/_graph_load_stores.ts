@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isScalar, type Node } from "yaml";
+import { isScalar, type Node } from "npm:yaml@^2.8.0";
 import type { StoreTableSpec } from "./graph.ts";
 import { nameError } from "./_graph_load_ports.ts";
 import {

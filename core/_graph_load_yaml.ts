@@ -18,7 +18,7 @@ import {
   type Pair,
   type YAMLMap,
   type YAMLSeq,
-} from "yaml";
+} from "npm:yaml@^2.8.0";
 import type { GraphIssue, SourceLocation } from "./errors.ts";
 import type { GraphFs } from "./graph_load.ts";
 

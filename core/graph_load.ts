@@ -8,7 +8,12 @@
  */
 
 import { basename, join, relative, resolve } from "node:path";
-import YAML, { isMap, LineCounter, type Node, type YAMLError } from "yaml";
+import YAML, {
+  isMap,
+  LineCounter,
+  type Node,
+  type YAMLError,
+} from "npm:yaml@^2.8.0";
 import { GraphError } from "./errors.ts";
 import type { Graph } from "./graph.ts";
 import { parseFunctions } from "./_graph_load_functions.ts";

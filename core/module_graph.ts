@@ -103,11 +103,11 @@ export function importSpecifiers(source: string): string[] {
 }
 
 /**
- * Replaces comments with spaces and every string literal with a numbered
+ * Lexes `src`: replaces comments with spaces and every string literal with a numbered
  * placeholder (`"\0N\0"`), so that the import regexes never match inside
  * strings or comments. Template literals are blanked entirely.
  */
-function stripCommentsAndStrings(
+export function stripCommentsAndStrings(
   src: string,
 ): { text: string; strings: string[] } {
   const strings: string[] = [];

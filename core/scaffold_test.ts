@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import YAML from "yaml";
+import YAML from "npm:yaml@^2.8.0";
 import { AppNotFoundError, GraphError, UsageError } from "./errors.ts";
 import { loadGraph } from "./graph_load.ts";
 import { RUNNEL_D_TS } from "./runnel_d_ts.ts";

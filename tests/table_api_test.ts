@@ -350,3 +350,22 @@ Deno.test("state persists across runs, and only when the node succeeds", async (
   await runOnce(dir);
   assert.deepEqual(await readTable(dir, "out"), [{ n: 3 }]);
 });
+
+Deno.test("a host-side write error surfaces at flush() and can be handled", async () => {
+  const { dir, node } = await runNode(`
+    const out = table("out", "w");
+    await out.init({ schema: { id: "Integer" }, uniqueOn: "id" });
+    await out.append([{ id: 1 }]);
+    await out.append([{ id: 1 }]); // valid values, but a duplicate key: only the host can tell
+    try {
+      await out.flush();
+    } catch (err) {
+      log.warn("duplicate refused: " + err.message);
+      await out.append([{ id: 2 }]);
+      return;
+    }
+    throw new Error("expected the duplicate to be refused");
+  `);
+  assert.equal(node.status, "succeeded", node.error);
+  assert.deepEqual(await readTable(dir, "out"), [{ id: 1 }, { id: 2 }]);
+});

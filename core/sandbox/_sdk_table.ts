@@ -188,7 +188,8 @@ export class WorkerTable implements Table {
         this.#throwPending();
       }
     }
-    await this.flush();
+    // Rows are validated; they reach the host in the background. Host-side
+    // errors surface at the next call, at flush(), or when the node returns.
   }
 
   async #ensureDef(rows: Row[]): Promise<Def> {

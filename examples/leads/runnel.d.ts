@@ -53,8 +53,13 @@ export interface Table {
    * `{{ Table("port") }}` any other declared port; `?` placeholders bind `params`.
    */
   readSql(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Validates `rows` against the schema (throwing at once, with nothing of
+   * the call written, if a value does not fit) and sends them to the host
+   * in batches. Resolves when the rows are queued; `flush()` waits for them.
+   */
   append(rows: Row | Row[]): Promise<void>;
-  /** Inserts or updates by `uniqueOn`. */
+  /** Like {@link append}, but inserts or updates by `uniqueOn`. */
   upsert(rows: Row | Row[]): Promise<void>;
   /** Replaces every row with `rows`. */
   replace(rows: Row | Row[]): Promise<void>;

@@ -1,0 +1,25 @@
+/**
+ * `deno task bench`: Runnel's benchmarks. Each measures its own baseline in
+ * the same run and prints ratios, as Markdown for the README.
+ *
+ * Flags: `--rows N` (default 1,000,000), `--times N` (default 50).
+ *
+ * @module
+ */
+
+import { overheadBench } from "./overhead_bench.ts";
+import { numberFlag, printTable } from "./_util.ts";
+import { writeBench } from "./write_bench.ts";
+
+const rows = numberFlag("rows", 1_000_000);
+const times = numberFlag("times", 50);
+
+console.log(
+  `Runnel benchmarks — Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs, ${
+    new Date().toISOString().slice(0, 10)
+  }`,
+);
+printTable("Embedded SQLite store", [
+  ...await writeBench(rows),
+  ...await overheadBench(times),
+]);
