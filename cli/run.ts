@@ -51,6 +51,13 @@ Examples:
       }
       const { graph, store } = await openApp(ctx, opts);
       const io = ctx.io;
+      if (graph.nodes.length === 0) {
+        await store.close();
+        io.err(
+          `Nothing to run: ${graph.file} has no functions yet. Add one with: runnel create node <file>.ts`,
+        );
+        return;
+      }
       const progress = opts.json
         ? undefined
         : progressReporter(io, { verbose: !!opts.verbose });

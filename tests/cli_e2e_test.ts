@@ -296,3 +296,48 @@ Deno.test("CLI: --help on every command and --version", async () => {
     assert.match(r.stdout, /Usage: runnel/, cmd.join(" "));
   }
 });
+
+Deno.test("CLI: --store and RUNNEL_STORE choose where data lives", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "runnel_cli_" });
+  await Deno.writeTextFile(
+    join(cwd, "graph.yml"),
+    "title: Stores\nfunctions:\n  - node_file: w.ts\n    outputs: [t]\n",
+  );
+  await Deno.writeTextFile(
+    join(cwd, "w.ts"),
+    `export default async ({ table }) => { await table("t", "w").append({ v: 1 }); };\n`,
+  );
+  const viaFlag = await runnel(cwd, "run", "--store", "custom/data.db");
+  assert.equal(viaFlag.code, 0, viaFlag.stderr);
+  assert.ok(await exists(join(cwd, "custom", "data.db")));
+  assert.equal(await exists(join(cwd, ".runnel")), false);
+  const tables = await runnel(
+    cwd,
+    "tables",
+    "--store",
+    "sqlite:custom/data.db",
+    "--json",
+  );
+  assert.equal(JSON.parse(tables.stdout)[0].rows, 1);
+
+  const viaEnv = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "run"],
+    cwd,
+    env: { NO_COLOR: "1", RUNNEL_STORE: join(cwd, "env.sqlite") },
+    stderr: "piped",
+  }).output();
+  assert.equal(viaEnv.code, 0);
+  assert.ok(await exists(join(cwd, "env.sqlite")));
+
+  const pg = await runnel(
+    cwd,
+    "run",
+    "--store",
+    "postgres://u:secret@127.0.0.1/db",
+  );
+  assert.equal(pg.code, 1);
+  assert.doesNotMatch(pg.stderr, /secret/);
+  const bad = await runnel(cwd, "tables", "--store", "mysql://x");
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /Unknown store "mysql:\/\/x"/);
+});

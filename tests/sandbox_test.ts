@@ -106,7 +106,9 @@ Deno.test("sandbox grants only the env names graph.yml lists", async () => {
 });
 
 Deno.test("sandbox refuses spawning a process", async () => {
-  const err = await probeError(`await new Deno.Command("true").output();`);
+  const err = await probeError(
+    `await new Deno.Command("/bin/sh", { args: ["-c", "true"] }).output();`,
+  );
   assert.match(err, /Requires run access/);
 });
 

@@ -272,6 +272,7 @@ Deno.test("parameters: CLI over graph.yml over default, typed", async () => {
       { k: "on", v: parameter("on", { type: "boolean", default: false }) },
       { k: "tags", v: parameter("tags", { type: "list", default: [] }) },
       { k: "day", v: parameter("day", { type: "date", default: "2026-01-01" }) },
+      { k: "at", v: parameter("at", { type: "datetime", default: "2026-01-01T00:00:00Z" }).toISOString() },
     ]);`;
   const dir = await makeApp({
     "graph.yml": graphYml([{
@@ -286,7 +287,7 @@ Deno.test("parameters: CLI over graph.yml over default, typed", async () => {
       node: "Node",
       name: "tags",
       value: "a,b",
-    }],
+    }, { name: "at", value: "2026-02-03T04:05:06Z" }],
   });
   assert.equal(r.status, "succeeded", r.nodes[0]?.error);
   const rows = Object.fromEntries(
@@ -298,6 +299,7 @@ Deno.test("parameters: CLI over graph.yml over default, typed", async () => {
     on: true,
     tags: ["a", "b"],
     day: "2026-01-01",
+    at: "2026-02-03T04:05:06.000Z",
   });
 });
 
