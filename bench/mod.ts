@@ -2,12 +2,14 @@
  * `deno task bench`: Runnel's benchmarks. Each measures its own baseline in
  * the same run and prints ratios, as Markdown for the README.
  *
- * Flags: `--rows N` (default 1,000,000), `--times N` (default 50).
+ * Flags: `--rows N` (default 1,000,000), `--times N` (default 50),
+ * `--only sqlite|planner` to run one group.
  *
  * @module
  */
 
 import { overheadBench } from "./overhead_bench.ts";
+import { planBench, processBench, throughputBench } from "./planner_bench.ts";
 import { numberFlag, printTable } from "./_util.ts";
 import { writeBench } from "./write_bench.ts";
 
@@ -19,7 +21,19 @@ console.log(
     new Date().toISOString().slice(0, 10)
   }`,
 );
-printTable("Embedded SQLite store", [
-  ...await writeBench(rows),
-  ...await overheadBench(times),
-]);
+const only = Deno.args.includes("--only")
+  ? Deno.args[Deno.args.indexOf("--only") + 1]
+  : undefined;
+if (only === undefined || only === "sqlite") {
+  printTable("Embedded SQLite store", [
+    ...await writeBench(rows),
+    ...await overheadBench(times),
+  ]);
+}
+if (only === undefined || only === "planner") {
+  printTable("Planner", [
+    ...await processBench(),
+    ...await planBench(),
+    ...await throughputBench(),
+  ]);
+}

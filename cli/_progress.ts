@@ -10,7 +10,7 @@ const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
 /** Renders run events; call `stop()` when the run is over. */
 export function progressReporter(
   io: CliIo,
-  opts: { verbose: boolean },
+  opts: { verbose: boolean; explain?: boolean },
 ): { onEvent: (e: RunEvent) => void; stop: () => void } {
   const s = style(io);
   const titles = new Map<string, string>();

@@ -13,6 +13,7 @@ import type { CliContext } from "./_app.ts";
 import { createCommand } from "./create.ts";
 import { graphCommand } from "./graph.ts";
 import { type CliIo, denoIo, style } from "./_io.ts";
+import { planCommand } from "./plan.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
 import { tablesCommand } from "./tables.ts";
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext): Command {
     .enablePositionalOptions()
     .addCommand(createCommand(ctx.io))
     .addCommand(runCommand(ctx))
+    .addCommand(planCommand(ctx))
     .addCommand(tablesCommand(ctx))
     .addCommand(runsCommand(ctx))
     .addCommand(graphCommand(ctx))

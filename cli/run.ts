@@ -18,7 +18,10 @@ import { progressReporter } from "./_progress.ts";
 export function runCommand(ctx: CliContext): Command {
   return new Command("run")
     .description("Run the graph, or just the given nodes, and record the run")
-    .argument("[nodes...]", "node ids, titles or files to run (default: all)")
+    .argument(
+      "[nodes...]",
+      'node ids, titles or files (default: all); "a+" adds downstream, "+a" upstream',
+    )
     .addOption(appOption())
     .addOption(storeOption())
     .option(
@@ -31,6 +34,11 @@ export function runCommand(ctx: CliContext): Command {
       new Option("-c, --concurrency <n>", "how many nodes may run at once")
         .argParser(positiveInt("--concurrency")),
     )
+    .option("--stage <name>", "run every node of a stage")
+    .option("-f, --force", "ignore the cache: rerun the selected nodes")
+    .option("--fail-fast", "stop starting nodes after the first failure")
+    .option("--no-wait", "fail at once if another run holds the store")
+    .option("-e, --explain", "show why each node runs or is skipped")
     .option("--json", "print the result as JSON instead of progress")
     .option("-v, --verbose", "show every log line of every node")
     .addHelpText(
@@ -39,6 +47,8 @@ export function runCommand(ctx: CliContext): Command {
 Examples:
   runnel run                                 run the whole graph
   runnel run score_leads --app my-app         run one node
+  runnel run "Ingest Leads+"                 a node and everything downstream
+  runnel run --force --explain               rerun everything, saying why
   runnel run -p leads_source=ads              set a parameter
   runnel run -p "Score Leads.threshold=0.5"   set it for one node only`,
     )
@@ -58,14 +68,23 @@ Examples:
         );
         return;
       }
-      const progress = opts.json
-        ? undefined
-        : progressReporter(io, { verbose: !!opts.verbose });
+      const progress = opts.json ? undefined : progressReporter(io, {
+        verbose: !!opts.verbose,
+        explain: !!opts.explain,
+      });
       try {
         const result = await runGraph(graph, store, {
           selection: nodes,
+          stage: opts.stage,
           params,
           concurrency: opts.concurrency,
+          force: !!opts.force,
+          failFast: !!opts.failFast,
+          wait: opts.wait !== false,
+          onLockWait: (holder) =>
+            io.err(
+              `Waiting for another run on this store to finish: ${holder}…`,
+            ),
           onEvent: progress?.onEvent,
         });
         progress?.stop();
@@ -82,6 +101,7 @@ Examples:
                 durationMs: n.durationMs,
                 rowsWritten: n.rowsWritten,
                 ...(n.error !== undefined ? { error: n.error } : {}),
+                ...(n.reason !== undefined ? { reason: n.reason } : {}),
               })),
             },
             null,

@@ -1,6 +1,6 @@
 /**
  * Scalar fields of a graph.yml node: `node_file`, `id`, `trigger`,
- * `version`, `timeout`.
+ * `version`, `timeout`, `stage`, `cache`.
  *
  * @module
  */
@@ -155,6 +155,27 @@ export function readTimeout(
     return undefined;
   }
   return ms;
+}
+
+/** Reads `stage:` (a stage name); undefined (reported) when it is not a non-empty string. */
+export function readStage(ctx: Ctx, e: Entry, who: string): string | undefined {
+  return asString(ctx, e.value, e.keyNode, `${who}: stage`)?.trim();
+}
+
+/** Reads `cache:` (true or false). */
+export function readCache(
+  ctx: Ctx,
+  e: Entry,
+  who: string,
+): boolean | undefined {
+  const v = isScalar(e.value) ? e.value.value : undefined;
+  if (typeof v === "boolean") return v;
+  report(
+    ctx,
+    isNull(e.value) ? e.keyNode : e.value,
+    `${who}: cache must be true or false, not ${describe(e.value)}`,
+  );
+  return undefined;
 }
 
 function describeValue(node: Node | null): string {

@@ -13,8 +13,10 @@ import {
   type WebhookSpec,
 } from "./graph.ts";
 import {
+  readCache,
   readId,
   readNodeFile,
+  readStage,
   readTimeout,
   readTrigger,
   readVersion,
@@ -54,6 +56,8 @@ const NODE_KEYS = [
   "permissions",
   "version",
   "timeout",
+  "stage",
+  "cache",
 ] as const;
 const WEBHOOK_KEYS = ["webhook", "id", "title"] as const;
 
@@ -275,5 +279,11 @@ function parseNode(
   if (timeout) {
     spec.timeoutMs = readTimeout(ctx, timeout, who) ?? spec.timeoutMs;
   }
+  const stage = ents.get("stage");
+  const stageName = stage ? readStage(ctx, stage, who) : undefined;
+  if (stageName !== undefined) spec.stage = stageName;
+  const cache = ents.get("cache");
+  const cached = cache ? readCache(ctx, cache, who) : undefined;
+  if (cached !== undefined) spec.cache = cached;
   return spec;
 }

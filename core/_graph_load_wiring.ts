@@ -14,6 +14,8 @@ import { didYouMean } from "./_graph_load_yaml.ts";
 export interface Wiring {
   nodes: NodeSpec[];
   producers: Map<string, string>;
+  /** False when nodes read each other's outputs in a loop (reported). */
+  acyclic: boolean;
 }
 
 /** Checks how nodes, webhooks and stores fit together; appends issues. */
@@ -90,7 +92,8 @@ export function wire(
       );
     }
   }
-  return { nodes: order(nodes, producerNode, add), producers };
+  const ordered = order(nodes, producerNode, add);
+  return { nodes: ordered.nodes, producers, acyclic: ordered.acyclic };
 }
 
 function portLoc(
@@ -161,7 +164,7 @@ function order(
   nodes: NodeSpec[],
   producerNode: Map<string, NodeSpec>,
   add: (loc: SourceLocation, message: string) => void,
-): NodeSpec[] {
+): { nodes: NodeSpec[]; acyclic: boolean } {
   const upstream = new Map<NodeSpec, Set<NodeSpec>>();
   for (const n of nodes) {
     const ups = new Set<NodeSpec>();
@@ -200,7 +203,7 @@ function order(
       `Cycle in the graph: ${path}: each node reads a table written by the one before it, so none can run first; break the loop by removing one of these inputs`,
     );
   }
-  return [...out, ...remaining];
+  return { nodes: [...out, ...remaining], acyclic: remaining.length === 0 };
 }
 
 /** Shortest path start → … → (back to start) along data flow, as the list of nodes before returning. */

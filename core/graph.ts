@@ -60,6 +60,10 @@ export interface NodeSpec {
   timeoutMs: number;
   /** Absolute path of the description file, if any. */
   descriptionFile?: string;
+  /** Name of the stage the node belongs to (`stage:` or a `stages:` entry); none means its own. */
+  stage?: string;
+  /** `cache: true` lets a volatile node (one with `net` access) be cached like any other. */
+  cache?: boolean;
   /** Location of the function entry in graph.yml. */
   loc: SourceLocation;
   /** Locations of individual keys, e.g. `inputs.raw_leads`, `outputs.scored`, `node_file`. */
@@ -70,6 +74,14 @@ export interface NodeSpec {
 export interface WebhookSpec {
   table: string;
   id: string;
+  loc: SourceLocation;
+}
+
+/** A group of nodes whose outputs are published together, or not at all. */
+export interface StageSpec {
+  name: string;
+  /** Node ids, in topological order. */
+  nodes: string[];
   loc: SourceLocation;
 }
 
@@ -86,6 +98,8 @@ export interface Graph {
   /** Nodes in topological order (producers before consumers; ties keep file order). */
   nodes: NodeSpec[];
   webhooks: WebhookSpec[];
+  /** Declared stages (from `stages:` and `stage:` keys), in order of first appearance. */
+  stages: StageSpec[];
   /** Table name → id of the node that writes it. */
   producers: Map<string, string>;
 }

@@ -27,6 +27,8 @@ import {
   report,
 } from "./_graph_load_yaml.ts";
 import { wire } from "./_graph_load_wiring.ts";
+import { assignStages, parseStages } from "./_graph_load_stages.ts";
+import { checkStageCycles } from "./_graph_load_stage_cycles.ts";
 
 /** The file-system calls the loader needs; swap it out in tests. */
 export interface GraphFs {
@@ -69,6 +71,7 @@ const TOP_KEYS = [
   "description_file",
   "stores",
   "functions",
+  "stages",
 ] as const;
 
 /**
@@ -207,7 +210,18 @@ export function parseGraph(
 
   const stores = parseStores(ctx, top.get("stores")?.value ?? null);
   const functions = parseFunctions(ctx, top.get("functions")?.value ?? null);
+  const stageList = parseStages(ctx, top.get("stages")?.value ?? null);
   const wiring = wire(functions.nodes, functions.webhooks, stores, ctx.issues);
+  const staged = assignStages(
+    ctx,
+    stageList,
+    wiring.nodes,
+    functions.webhooks,
+  );
+  // A loop between nodes is already reported; the stages around it would only repeat it.
+  if (wiring.acyclic) {
+    checkStageCycles(wiring.nodes, staged.memberLoc, ctx.issues);
+  }
   if (ctx.issues.length > 0) throw failure(ctx);
   return {
     dir,
@@ -218,6 +232,7 @@ export function parseGraph(
     stores,
     nodes: wiring.nodes,
     webhooks: functions.webhooks.map((w) => w.spec),
+    stages: staged.stages,
     producers: wiring.producers,
   };
 }

@@ -98,7 +98,7 @@ const BAD: BadCase[] = [
     name: "unknown key without a close match lists the allowed ones",
     graph: y("colour: red"),
     want: [[
-      "allowed keys are title, slug, description_file, stores, functions",
+      "allowed keys are title, slug, description_file, stores, functions, stages",
       "1:1",
     ]],
   },
@@ -548,6 +548,225 @@ const BAD: BadCase[] = [
     want: [['timeout "1000h" is too long', "4:14"]],
   },
   {
+    name: "cache: is not a boolean",
+    graph: fn("  - node_file: a.ts", "    cache: yes"),
+    want: [[
+      'Node "A": cache must be true or false, not the string "yes"',
+      "4:12",
+    ]],
+  },
+  {
+    name: "stage: is not a string",
+    graph: fn("  - node_file: a.ts", "    stage: [load]"),
+    want: [['Node "A": stage must be a string, not a list', "4:12"]],
+  },
+  {
+    name: "stages: is not a list",
+    graph: y("stages:", "  name: load"),
+    want: [[
+      'stages must be a list, not a mapping: write each entry as a "- " item',
+      "2:3",
+    ]],
+  },
+  {
+    name: "stage entry without a name",
+    graph: y("stages:", "  - functions: []"),
+    want: [["stages entry 1: missing name: add name: <stage name>", "2:5"]],
+  },
+  {
+    name: "unknown key in a stage entry",
+    graph: fn(
+      "  - node_file: a.ts",
+      "stages:",
+      "  - name: load",
+      "    functons: [A]",
+    ),
+    want: [[
+      'Stage "load": unknown key "functons": did you mean "functions"?',
+      "6:5",
+    ]],
+  },
+  {
+    name: "a declared stage with no nodes",
+    graph: fn(
+      "  - node_file: a.ts",
+      "stages:",
+      "  - name: load",
+      "    functions: []",
+    ),
+    want: [[
+      'Stage "load" has no nodes: list them under functions: or set stage: load on a function (or remove the stage)',
+      "5:5",
+    ]],
+  },
+  {
+    name: "duplicate stage names",
+    graph: fn(
+      "  - node_file: a.ts",
+      "  - node_file: b.ts",
+      "stages:",
+      "  - name: load",
+      "    functions: [a]",
+      "  - name: load",
+      "    functions: [b]",
+    ),
+    want: [[
+      'Duplicate stage "load" (already declared on line 6): give each stage a different name, or merge the two entries',
+      "8:11",
+    ]],
+  },
+  {
+    name: "stage lists an unknown function",
+    graph: fn(
+      "  - node_file: a.ts",
+      "    title: Score",
+      "stages:",
+      "  - name: load",
+      "    functions: [Scroe]",
+    ),
+    want: [[
+      'Stage "load": no function with title or id "Scroe" (did you mean "Score"?): list functions by their title or id',
+      "7:17",
+    ]],
+  },
+  {
+    name: "stage lists an unknown function, nothing close",
+    graph: fn(
+      "  - node_file: a.ts",
+      "stages:",
+      "  - name: load",
+      "    functions: [zzz]",
+    ),
+    want: [['no function with title or id "zzz" (nodes: a ("A"))', "6:17"]],
+  },
+  {
+    name: "stage lists a webhook",
+    graph: fn(
+      "  - webhook: hooks",
+      "stages:",
+      "  - name: load",
+      "    functions: [webhook_hooks]",
+    ),
+    want: [[
+      'Stage "load": "webhook_hooks" is webhook "webhook_hooks": only nodes (node_file:) belong to stages',
+      "6:17",
+    ]],
+  },
+  {
+    name: "a node listed in two stages",
+    graph: fn(
+      "  - node_file: a.ts",
+      "stages:",
+      "  - name: load",
+      "    functions: [A]",
+      "  - name: report",
+      "    functions:",
+      "      - a",
+    ),
+    want: [[
+      'Stage "report": "A" is already in stage "load" (line 6): a node belongs to one stage; remove it from one of them',
+      "9:9",
+    ]],
+  },
+  {
+    name: "stage: disagrees with a stages: entry",
+    graph: fn(
+      "  - node_file: a.ts",
+      "    stage: report",
+      "stages:",
+      "  - name: load",
+      "    functions: [A]",
+    ),
+    want: [[
+      'Node "A": stage "report" disagrees with the stages: entry "load", which lists it (line 7): keep one of them',
+      "4:12",
+    ]],
+  },
+  {
+    name: "stages that depend on each other",
+    graph: y(
+      "stores: [{table: raw}]",
+      "stages:",
+      "  - name: load",
+      "    functions: [Sum, Enrich]",
+      "  - name: report",
+      "    functions: [Report]",
+      "functions:",
+      "  - node_file: a.ts",
+      "    title: Sum",
+      "    inputs: [raw]",
+      "    outputs: [totals]",
+      "  - node_file: b.ts",
+      "    title: Report",
+      "    inputs: [totals]",
+      "    outputs: [report]",
+      "  - node_file: c.ts",
+      "    title: Enrich",
+      "    inputs: [report]",
+      "    outputs: [enriched]",
+    ),
+    want: [[
+      'Stages "load" and "report" depend on each other: "Report" (stage "report") reads "totals" written by "Sum" (stage "load"), and "Enrich" (stage "load") reads "report" written by "Report"; move a node to another stage',
+      "4:22",
+    ]],
+  },
+  {
+    name: "a stage around a node without one",
+    graph: fn(
+      "  - node_file: a.ts",
+      "    outputs: [ta]",
+      "    stage: s",
+      "  - node_file: b.ts",
+      "    inputs: [ta]",
+      "    outputs: [tb]",
+      "  - node_file: c.ts",
+      "    inputs: [tb]",
+      "    stage: s",
+    ),
+    want: [[
+      'Stage "s" and node "B" depend on each other: "B" (no stage) reads "ta" written by "A" (stage "s"), and "C" (stage "s") reads "tb" written by "B"; move a node to another stage',
+      "11:12",
+    ]],
+  },
+  {
+    name: "three stages in a loop",
+    graph: fn(
+      "  - node_file: a.ts",
+      "    outputs: [ta]",
+      "    stage: x",
+      "  - node_file: b.ts",
+      "    inputs: [ta]",
+      "    outputs: [tb]",
+      "    stage: y",
+      "  - node_file: c.ts",
+      "    inputs: [tb]",
+      "    outputs: [tc]",
+      "    stage: z",
+      "  - node_file: d.ts",
+      "    inputs: [tc]",
+      "    stage: x",
+    ),
+    files: ["a.ts", "b.ts", "c.ts", "d.ts"],
+    want: [[
+      'Stages "x", "y" and "z" depend on each other: "B" (stage "y") reads "ta" written by "A" (stage "x"), "C" (stage "z") reads "tb" written by "B", and "D" (stage "x") reads "tc" written by "C"; move a node to another stage',
+      "16:12",
+    ]],
+  },
+  {
+    name: "a node loop is reported once, not again as a stage loop",
+    graph: fn(
+      "  - node_file: a.ts",
+      "    inputs: [tb]",
+      "    outputs: [ta]",
+      "    stage: x",
+      "  - node_file: b.ts",
+      "    inputs: [ta]",
+      "    outputs: [tb]",
+      "    stage: y",
+    ),
+    want: [['Cycle in the graph: "A" → "B" → "A"', "4:14"]],
+  },
+  {
     name: "missing graph.yml",
     graph: undefined,
     want: [["No graph.yml in", "1:1"]],
@@ -596,6 +815,77 @@ Deno.test("loadGraph: collects every issue in one error, sorted by position", as
   );
   assert.equal(err.exitCode, 2);
   assert.match(err.message, /unknown key "titel".*\(graph\.yml:1:1\)\n/);
+});
+
+Deno.test("loadGraph: stages from stages: and stage:, and cache:", async () => {
+  const dir = await makeApp(
+    y(
+      "title: T",
+      "stores: [{table: raw}]",
+      "stages:",
+      "  - name: load",
+      "    functions: [A, b] # a title and an id",
+      "  - name: report",
+      "functions:",
+      "  - node_file: c.ts",
+      "    inputs: [tb]",
+      "    stage: report",
+      "    cache: true",
+      "  - node_file: a.ts",
+      "    inputs: [raw]",
+      "    outputs: [ta]",
+      "    stage: load # agrees with the stages: entry",
+      "  - node_file: b.ts",
+      "    inputs: [ta]",
+      "    outputs: [tb]",
+      "    cache: false",
+      "  - node_file: d.ts",
+      "    inputs: [tb]",
+      "    stage: extra",
+      "  - node_file: e.ts",
+      "    inputs: [raw]",
+    ),
+    ["a.ts", "b.ts", "c.ts", "d.ts", "e.ts"],
+  );
+  const g = await loadGraph(dir, { displayFile: "graph.yml" });
+  assert.deepEqual(g.nodes.map((n) => [n.id, n.stage, n.cache]), [
+    ["a", "load", undefined],
+    ["b", "load", false],
+    ["c", "report", true],
+    ["d", "extra", undefined],
+    ["e", undefined, undefined],
+  ]);
+  const at = (line: number, col: number) => ({ file: "graph.yml", line, col });
+  assert.deepEqual(g.stages, [
+    { name: "load", nodes: ["a", "b"], loc: at(4, 5) },
+    { name: "report", nodes: ["c"], loc: at(6, 5) },
+    { name: "extra", nodes: ["d"], loc: at(22, 12) },
+  ]);
+});
+
+Deno.test("loadGraph: stages come in order of first mention; none by default", async () => {
+  const dir = await makeApp(y(
+    "functions:",
+    "  - node_file: a.ts",
+    "    outputs: [ta]",
+    "    stage: late",
+    "  - node_file: b.ts",
+    "    inputs: [ta]",
+    "stages:",
+    "  - name: early",
+    "    functions: [B]",
+    "  - name: late # declared here, but first mentioned on line 4",
+  ));
+  const g = await loadGraph(dir, { displayFile: "graph.yml" });
+  assert.deepEqual(g.stages.map((s) => [s.name, s.nodes, s.loc.line]), [
+    ["late", ["a"], 10],
+    ["early", ["b"], 8],
+  ]);
+
+  const plain = await loadGraph(await makeApp(fn("  - node_file: a.ts")));
+  assert.deepEqual(plain.stages, []);
+  assert.equal(plain.nodes[0]?.stage, undefined);
+  assert.equal(plain.nodes[0]?.cache, undefined);
 });
 
 const PATTERNS_EXAMPLE = y(

@@ -9,6 +9,7 @@
 
 import { formatLocation, NodeContractError, UsageError } from "./errors.ts";
 import { findNode, type NodeSpec } from "./graph.ts";
+import { sqlNodeParameters } from "./sql_node.ts";
 import {
   type CliParam,
   coerceParameter,
@@ -24,10 +25,24 @@ export interface NodeParams {
   secret: string[];
   /** Declarations found in the code. */
   decls: ParameterDecl[];
+  /** Every value after coercion by its declared type, defaults included (for cache keys). */
+  coerced: Record<string, unknown>;
 }
 
 /** Reads a node's source text; a seam for tests. */
 export type ReadSource = (node: NodeSpec) => Promise<string>;
+
+/** Finds a node's parameter declarations in its source (TypeScript or SQL). */
+export type DeclareParams = (node: NodeSpec, source: string) => ParameterDecl[];
+
+const defaultDeclare: DeclareParams = (node, source) => {
+  if (node.kind === "ts") return extractParameters(source);
+  try {
+    return sqlNodeParameters(source, node.relFile);
+  } catch {
+    return []; // a broken template fails its own node when it executes
+  }
+};
 
 /** Resolves and validates parameters for `nodes`. Throws UsageError / NodeContractError listing every problem. */
 export async function resolveRunParams(
@@ -35,13 +50,11 @@ export async function resolveRunParams(
   nodes: NodeSpec[],
   cli: CliParam[],
   readSource: ReadSource = (n) => Deno.readTextFile(n.file),
+  declare: DeclareParams = defaultDeclare,
 ): Promise<Map<string, NodeParams>> {
   const decls = new Map<string, ParameterDecl[]>();
   for (const node of all) {
-    decls.set(
-      node.id,
-      node.kind === "ts" ? extractParameters(await readSource(node)) : [],
-    );
+    decls.set(node.id, declare(node, await readSource(node)));
   }
   const usage: string[] = [];
   for (const p of cli) {
@@ -79,14 +92,15 @@ export async function resolveRunParams(
       from[k] = `graph.yml (${formatLocation(loc)})`;
     }
     for (const p of cli) {
-      if (
-        p.node !== undefined && findNode({ nodes: [node] }, p.node) !== node
-      ) {
-        continue;
+      if (p.node !== undefined) {
+        if (findNode({ nodes: [node] }, p.node) !== node) continue;
+      } else if (!declares(node, decls, p.name)) {
+        continue; // an untargeted --param goes only to nodes that declare it
       }
       values[p.name] = p.value;
       from[p.name] = `--param ${p.node ? `"${p.node}.${p.name}"` : p.name}`;
     }
+    const coerced: Record<string, unknown> = { ...values };
     for (const d of nodeDecls) {
       const v = values[d.name] ?? d.default;
       if (v === undefined) {
@@ -98,7 +112,7 @@ export async function resolveRunParams(
         continue;
       }
       try {
-        coerceParameter(d.type, v);
+        coerced[d.name] = coerceParameter(d.type, v);
       } catch (err) {
         const shown = d.secret
           ? "the value given is not valid"
@@ -114,6 +128,7 @@ export async function resolveRunParams(
       values,
       secret: nodeDecls.filter((d) => d.secret).map((d) => d.name),
       decls: nodeDecls,
+      coerced,
     });
   }
   if (problems.length > 0) throw new NodeContractError(problems.join("\n"));

@@ -24,3 +24,14 @@ Deno.test("renderTableRefs rejects unknown tags", async () => {
     /Unknown template tag \{\{ Secret\('x'\) \}\}/,
   );
 });
+
+Deno.test("renderTableRefs leaves tags in comments and strings alone", async () => {
+  const sql = await renderTableRefs(
+    `select '{{ this }}', "{{ x }}" -- {{ Nope() }}\nfrom {{ this }} /* {{ */`,
+    () => Promise.resolve(`"t1"`),
+  );
+  assert.equal(
+    sql,
+    `select '{{ this }}', "{{ x }}" -- {{ Nope() }}\nfrom "t1" /* {{ */`,
+  );
+});

@@ -9,9 +9,13 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { StoreError } from "../core/errors.ts";
 import type { TableDef, TableInfo } from "./store.ts";
+import type { HashSums } from "./_sqlite_hash.ts";
 
-/** Catalog schema version this code writes and understands. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Catalog schema version this code writes and understands. Version 2 added
+ * row hashes, content versions and node cache records.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Prefix of every physical table holding a table version. */
 export const PHYSICAL_PREFIX = "__rt_";
@@ -37,11 +41,14 @@ CREATE TABLE IF NOT EXISTS _runnel_tables (
   name TEXT PRIMARY KEY, def TEXT NOT NULL, physical TEXT NOT NULL,
   row_count INTEGER NOT NULL, version INTEGER NOT NULL,
   updated_at TEXT NOT NULL, run_id TEXT, node_id TEXT,
-  last_id INTEGER NOT NULL DEFAULT 0);
+  last_id INTEGER NOT NULL DEFAULT 0,
+  content_version TEXT NOT NULL DEFAULT '',
+  hash_lo TEXT NOT NULL DEFAULT '0', hash_hi TEXT NOT NULL DEFAULT '0');
 CREATE TABLE IF NOT EXISTS _runnel_table_versions (
   table_name TEXT NOT NULL, version INTEGER NOT NULL, physical TEXT NOT NULL,
   run_id TEXT, node_id TEXT, row_count INTEGER NOT NULL,
-  created_at TEXT NOT NULL, PRIMARY KEY (table_name, version));
+  created_at TEXT NOT NULL, content_version TEXT,
+  PRIMARY KEY (table_name, version));
 CREATE TABLE IF NOT EXISTS _runnel_staging (
   physical TEXT PRIMARY KEY, table_name TEXT NOT NULL, pid INTEGER NOT NULL,
   host TEXT NOT NULL, created_at TEXT NOT NULL);
@@ -62,6 +69,9 @@ CREATE TABLE IF NOT EXISTS _runnel_logs (
 CREATE INDEX IF NOT EXISTS _runnel_logs_run ON _runnel_logs (run_id, node_id);
 CREATE TABLE IF NOT EXISTS _runnel_state (
   node_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS _runnel_node_cache (
+  node_id TEXT PRIMARY KEY, key TEXT NOT NULL, components TEXT NOT NULL,
+  run_id TEXT NOT NULL, saved_at TEXT NOT NULL);
 `;
 
 /** Returns a cached prepared statement. */
@@ -91,32 +101,47 @@ export function tx<T>(ctx: SqliteCtx, fn: () => T): T {
   }
 }
 
-/** Creates or checks the catalog. Refuses databases from a newer Runnel. */
-export function initCatalog(ctx: SqliteCtx): void {
+function schemaVersion(ctx: SqliteCtx): number | undefined {
+  const hasMeta = ctx.db.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_runnel_meta'",
+  ).get();
+  if (hasMeta === undefined) return undefined;
+  const row = ctx.db.prepare(
+    "SELECT value FROM _runnel_meta WHERE key = 'schema_version'",
+  ).get() as { value: string } | undefined;
+  return Number(row?.value ?? 0);
+}
+
+/**
+ * Creates, checks or upgrades the catalog (`migrate` upgrades an older
+ * schema inside the same transaction). Refuses databases from a newer
+ * Runnel.
+ */
+export function initCatalog(
+  ctx: SqliteCtx,
+  migrate: (ctx: SqliteCtx, from: number) => void,
+): void {
   const db = ctx.db;
   db.exec("PRAGMA busy_timeout = 10000");
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
-  const hasMeta = db.prepare(
-    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_runnel_meta'",
-  ).get();
-  if (hasMeta !== undefined) {
-    const row = db.prepare(
-      "SELECT value FROM _runnel_meta WHERE key = 'schema_version'",
-    ).get() as { value: string } | undefined;
-    const found = Number(row?.value ?? 0);
-    if (found > SCHEMA_VERSION) {
-      throw new StoreError(
-        `The store ${ctx.path} was written by a newer Runnel (store schema version ${found}; this Runnel understands up to ${SCHEMA_VERSION}). Upgrade Runnel to open it.`,
-      );
-    }
-  }
+  const newer = (found: number) =>
+    new StoreError(
+      `The store ${ctx.path} was written by a newer Runnel (store schema version ${found}; this Runnel understands up to ${SCHEMA_VERSION}). Upgrade Runnel to open it.`,
+    );
+  // Checked before writing anything, and again inside the transaction in
+  // case another process upgraded the file meanwhile.
+  const seen = schemaVersion(ctx);
+  if (seen !== undefined && seen > SCHEMA_VERSION) throw newer(seen);
   tx(ctx, () => {
+    const found = schemaVersion(ctx);
+    if (found !== undefined && found > SCHEMA_VERSION) throw newer(found);
+    if (found !== undefined && found === SCHEMA_VERSION) return;
     db.exec(DDL);
+    if (found !== undefined && found > 0) migrate(ctx, found);
     db.prepare(
-      "INSERT OR IGNORE INTO _runnel_meta (key, value) VALUES ('schema_version', ?)",
+      "INSERT OR REPLACE INTO _runnel_meta (key, value) VALUES ('schema_version', ?)",
     ).run(String(SCHEMA_VERSION));
-    // Future migrations from older schema versions go here.
   });
 }
 
@@ -131,6 +156,9 @@ export interface CatalogRow {
   runId?: string;
   nodeId?: string;
   lastId: number;
+  contentVersion: string;
+  /** Row-hash sums of the committed version. */
+  sums: HashSums;
 }
 
 interface RawCatalog {
@@ -143,6 +171,9 @@ interface RawCatalog {
   run_id: string | null;
   node_id: string | null;
   last_id: number;
+  content_version: string;
+  hash_lo: string;
+  hash_hi: string;
 }
 
 function decodeCatalog(r: RawCatalog): CatalogRow {
@@ -154,6 +185,8 @@ function decodeCatalog(r: RawCatalog): CatalogRow {
     version: r.version,
     updatedAt: new Date(r.updated_at),
     lastId: r.last_id,
+    contentVersion: r.content_version,
+    sums: { lo: BigInt(r.hash_lo), hi: BigInt(r.hash_hi) },
   };
   if (r.run_id !== null) out.runId = r.run_id;
   if (r.node_id !== null) out.nodeId = r.node_id;
@@ -186,6 +219,7 @@ export function toTableInfo(c: CatalogRow): TableInfo {
     uniqueOn: c.def.uniqueOn,
     rowCount: c.rowCount,
     version: c.version,
+    contentVersion: c.contentVersion,
     updatedAt: c.updatedAt,
   };
   if (c.def.addCreated !== undefined) info.addCreated = c.def.addCreated;

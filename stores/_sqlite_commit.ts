@@ -7,7 +7,7 @@
  */
 
 import { StoreError } from "../core/errors.ts";
-import type { CommitSummary } from "./store.ts";
+import type { CommitSummary, NodeCacheRecord } from "./store.ts";
 import { quoteId } from "./_sqlite_codec.ts";
 import {
   getCatalog,
@@ -18,8 +18,13 @@ import {
   type SqliteCtx,
   tx,
 } from "./_sqlite_catalog.ts";
-import { type Staged, stagedCount } from "./_sqlite_writer.ts";
+import {
+  type Staged,
+  stagedContentVersion,
+  stagedCount,
+} from "./_sqlite_physical.ts";
 import { writeState } from "./_sqlite_records.ts";
+import { writeNodeCache } from "./_sqlite_node_cache.ts";
 
 function objectType(ctx: SqliteCtx, name: string): string | undefined {
   const r = prep(
@@ -29,12 +34,20 @@ function objectType(ctx: SqliteCtx, name: string): string | undefined {
   return r?.type;
 }
 
+interface Published {
+  version: number;
+  contentVersion: string;
+  changed: boolean;
+  /** Physical table to drop once the transaction is done. */
+  drop?: string;
+}
+
 function publishTable(
   ctx: SqliteCtx,
   s: Staged,
   owner: { runId: string; nodeId?: string },
   now: string,
-): { version: number; replaced?: string } {
+): Published {
   const cur = getCatalog(ctx, s.table);
   if (s.baseVersion !== undefined && cur?.version !== s.baseVersion) {
     throw new StoreError(
@@ -46,6 +59,24 @@ function publishTable(
       `the staged version of table "${s.table}" no longer exists (was the store cleaned up by another process?); run the node again`,
     );
   }
+  const cv = stagedContentVersion(ctx, s);
+  const lastId = Math.max(s.lastId, cur?.lastId ?? 0);
+  if (cur !== undefined && cur.contentVersion === cv) {
+    // Identical contents: keep the committed version; only remember ids
+    // handed out (and lost to upserts) so they are never reused.
+    if (lastId > cur.lastId) {
+      prep(ctx, "UPDATE _runnel_tables SET last_id = ? WHERE name = ?").run(
+        lastId,
+        s.table,
+      );
+    }
+    return {
+      version: cur.version,
+      contentVersion: cv,
+      changed: false,
+      drop: s.physical,
+    };
+  }
   const existing = objectType(ctx, s.table);
   if (existing !== undefined && existing !== "view") {
     throw new StoreError(
@@ -54,16 +85,17 @@ function publishTable(
   }
   const version = (cur?.version ?? 0) + 1;
   const rowCount = stagedCount(ctx, s);
-  const lastId = Math.max(s.lastId, cur?.lastId ?? 0);
+  const sums = s.sums!;
   prep(
     ctx,
-    `INSERT INTO _runnel_tables (name, def, physical, row_count, version, updated_at, run_id, node_id, last_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO _runnel_tables (name, def, physical, row_count, version, updated_at, run_id, node_id, last_id, content_version, hash_lo, hash_hi)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (name) DO UPDATE SET def = excluded.def,
        physical = excluded.physical, row_count = excluded.row_count,
        version = excluded.version, updated_at = excluded.updated_at,
        run_id = excluded.run_id, node_id = excluded.node_id,
-       last_id = excluded.last_id`,
+       last_id = excluded.last_id, content_version = excluded.content_version,
+       hash_lo = excluded.hash_lo, hash_hi = excluded.hash_hi`,
   ).run(
     s.table,
     JSON.stringify(s.def),
@@ -74,10 +106,13 @@ function publishTable(
     owner.runId,
     owner.nodeId ?? null,
     lastId,
+    cv,
+    String(sums.lo),
+    String(sums.hi),
   );
   prep(
     ctx,
-    "INSERT OR REPLACE INTO _runnel_table_versions (table_name, version, physical, run_id, node_id, row_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO _runnel_table_versions (table_name, version, physical, run_id, node_id, row_count, created_at, content_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   ).run(
     s.table,
     version,
@@ -86,6 +121,7 @@ function publishTable(
     owner.nodeId ?? null,
     rowCount,
     now,
+    cv,
   );
   const view = quoteId(s.table);
   ctx.db.exec(`DROP VIEW IF EXISTS ${view}`);
@@ -95,23 +131,42 @@ function publishTable(
     }`,
   );
   prep(ctx, "DELETE FROM _runnel_staging WHERE physical = ?").run(s.physical);
-  return { version, replaced: cur?.physical };
+  const out: Published = { version, contentVersion: cv, changed: true };
+  if (cur !== undefined) out.drop = cur.physical;
+  return out;
+}
+
+/** What a publication hands to {@link commitStaged}. */
+export interface CommitInput {
+  staged: Staged[];
+  /** Node id → state JSON. */
+  states: Map<string, string>;
+  /** Node cache records, by node id. */
+  caches: Map<string, NodeCacheRecord>;
 }
 
 /**
- * Publishes staged versions and node states in one durable transaction.
- * Returns the new versions and the physical tables they replaced (to drop
- * once the transaction is done).
+ * Publishes staged versions, node states and node cache records in one
+ * durable transaction. A staged version whose contents equal the committed
+ * ones is not published (its version stays). Returns the summary and the
+ * physical tables to drop once the transaction is done (replaced versions
+ * and unneeded staged ones).
  */
 export function commitStaged(
   ctx: SqliteCtx,
-  staged: Staged[],
-  states: Map<string, string>,
+  input: CommitInput,
   owner: { runId: string; nodeId?: string },
-): { summary: CommitSummary; replaced: string[] } {
-  const summary: CommitSummary = { versions: {} };
-  const replaced: string[] = [];
-  if (staged.length === 0 && states.size === 0) return { summary, replaced };
+): { summary: CommitSummary; drop: string[] } {
+  const summary: CommitSummary = {
+    versions: {},
+    contentVersions: {},
+    changed: [],
+  };
+  const drop: string[] = [];
+  const { staged, states, caches } = input;
+  if (staged.length === 0 && states.size === 0 && caches.size === 0) {
+    return { summary, drop };
+  }
   const now = new Date().toISOString();
   ctx.db.exec("PRAGMA synchronous = FULL");
   try {
@@ -119,14 +174,21 @@ export function commitStaged(
       for (const s of staged) {
         const r = publishTable(ctx, s, owner, now);
         summary.versions[s.table] = r.version;
-        if (r.replaced !== undefined) replaced.push(r.replaced);
+        summary.contentVersions[s.table] = r.contentVersion;
+        if (r.changed) summary.changed.push(s.table);
+        if (r.drop !== undefined) drop.push(r.drop);
       }
       for (const [nodeId, json] of states) writeState(ctx, nodeId, json);
+      for (const rec of caches.values()) writeNodeCache(ctx, rec);
     });
+  } catch (err) {
+    drop.length = 0;
+    throw err;
   } finally {
     ctx.db.exec("PRAGMA synchronous = NORMAL");
   }
-  return { summary, replaced };
+  summary.changed.sort();
+  return { summary, drop };
 }
 
 const DAY_MS = 24 * 3600 * 1000;

@@ -11,7 +11,7 @@ import { describeValue } from "../core/schema.ts";
 import { DataError, StoreError } from "../core/errors.ts";
 import { encodeValue, quoteId } from "./_sqlite_codec.ts";
 import type { SqliteCtx } from "./_sqlite_catalog.ts";
-import type { Staged } from "./_sqlite_writer.ts";
+import type { Staged } from "./_sqlite_physical.ts";
 
 const NOTHING = "nothing of this batch was written";
 
@@ -47,7 +47,7 @@ export function diagnoseWriteError(
   const bind = /cannot be bound to SQLite parameter (\d+)/.exec(msg);
   if (bind !== null) {
     const i = Number(bind[1]) - 1;
-    const nc = s.names.length;
+    const nc = s.names.length + 1; // each row binds its hash last
     const r = chunkStart + Math.floor(i / nc);
     const col = s.names[i % nc] ?? "?";
     return new DataError(

@@ -10,24 +10,17 @@ import type { Row } from "../core/schema.ts";
 import { DataError, NotFoundError, StoreError } from "../core/errors.ts";
 import type {
   CommitSummary,
+  NodeCacheRecord,
   NodeState,
   Publication,
   ReadOptions,
   TableDef,
   TableInfo,
 } from "./store.ts";
-import {
-  checkTableName,
-  columnKinds,
-  normalizeDef,
-  quoteId,
-  sameDef,
-  stateJson,
-} from "./_sqlite_codec.ts";
+import { normalizeDef, quoteId, sameDef, stateJson } from "./_sqlite_codec.ts";
 import {
   type CatalogRow,
   getCatalog,
-  listCatalog,
   LIVE_STAGED,
   settle,
   type SqliteCtx,
@@ -35,24 +28,20 @@ import {
 } from "./_sqlite_catalog.ts";
 import {
   clearPhysical,
-  createPhysical,
   dropPhysical,
   type Staged,
   stagedCount,
+  stagedInfo,
+  stageTable,
   storeFailure,
-  writeRows,
-} from "./_sqlite_writer.ts";
+} from "./_sqlite_physical.ts";
+import { writeRows } from "./_sqlite_writer.ts";
 import { readTable } from "./_sqlite_read.ts";
 import { type QueryConn, runQuery } from "./_sqlite_query.ts";
+import { accessFor, checkNewName, checkRows } from "./_sqlite_pub_checks.ts";
 import { commitStaged } from "./_sqlite_commit.ts";
-
-function checkRows(verb: string, table: string, rows: unknown): void {
-  if (!Array.isArray(rows)) {
-    throw new DataError(
-      `Cannot ${verb} table "${table}": rows must be an array of row objects`,
-    );
-  }
-}
+import { materializeStaged } from "./_sqlite_materialize.ts";
+import { checkNodeCache } from "./_sqlite_node_cache.ts";
 
 /** A publication on an open SQLite store. */
 export class SqlitePublication implements Publication {
@@ -62,6 +51,7 @@ export class SqlitePublication implements Publication {
   readonly #staged = new Map<string, Staged>();
   readonly #inits = new Map<string, TableDef>();
   readonly #states = new Map<string, string>();
+  readonly #caches = new Map<string, NodeCacheRecord>();
   #ended: "committed" | "discarded" | undefined;
 
   constructor(
@@ -88,22 +78,7 @@ export class SqlitePublication implements Publication {
     committed: CatalogRow | undefined,
     copy: boolean,
   ): Staged {
-    const physical = createPhysical(
-      this.#ctx,
-      table,
-      def,
-      copy ? committed?.physical : undefined,
-    );
-    const s: Staged = {
-      table,
-      def,
-      physical,
-      names: Object.keys(def.schema),
-      kinds: columnKinds(def),
-      lastId: committed?.lastId ?? 0,
-      rowCount: copy ? committed?.rowCount : 0,
-    };
-    if (copy && committed) s.baseVersion = committed.version;
+    const s = stageTable(this.#ctx, table, def, committed, copy);
     this.#staged.set(table, s);
     return s;
   }
@@ -131,16 +106,8 @@ export class SqlitePublication implements Publication {
   init(table: string, def: TableDef): Promise<void> {
     return settle(() => {
       const ctx = this.#check();
-      checkTableName(table);
+      checkNewName(ctx, table);
       const d = normalizeDef(table, def);
-      const clash = listCatalog(ctx).find((c) =>
-        c.name !== table && c.name.toLowerCase() === table.toLowerCase()
-      );
-      if (clash !== undefined) {
-        throw new StoreError(
-          `Table "${table}" clashes with existing table "${clash.name}" (SQL names ignore case); use the same spelling`,
-        );
-      }
       const staged = this.#staged.get(table);
       if (staged !== undefined) {
         if (sameDef(staged.def, d)) return;
@@ -161,14 +128,7 @@ export class SqlitePublication implements Publication {
       const s = this.#staged.get(table);
       const committed = getCatalog(ctx, table);
       if (s === undefined) return committed && toTableInfo(committed);
-      const info: TableInfo = {
-        name: table,
-        ...s.def,
-        rowCount: stagedCount(ctx, s),
-        version: committed?.version ?? 0,
-        updatedAt: new Date(),
-      };
-      return info;
+      return stagedInfo(ctx, s, committed?.version ?? 0);
     });
   }
 
@@ -253,24 +213,39 @@ export class SqlitePublication implements Publication {
   query(sql: string, params: unknown[], allowed: string[]): Promise<Row[]> {
     return settle(() => {
       const ctx = this.#check();
-      const physical = new Set<string>();
-      const names = new Map<string, string>();
-      for (const c of listCatalog(ctx)) names.set(c.physical, c.name);
-      for (const s of this.#staged.values()) names.set(s.physical, s.table);
-      for (const table of allowed) {
-        const c = getCatalog(ctx, table);
-        if (c !== undefined) physical.add(c.physical).add(c.name);
-        const s = this.#staged.get(table);
-        if (s !== undefined) physical.add(s.physical);
-      }
       return runQuery(
         this.#queryConn(),
         sql,
         params ?? [],
-        physical,
-        allowed,
-        (p) => names.get(p),
+        accessFor(ctx, this.#staged, allowed),
       );
+    });
+  }
+
+  materialize(
+    table: string,
+    sql: string,
+    params: unknown[],
+    allowed: string[],
+  ): Promise<number> {
+    return settle(() => {
+      const ctx = this.#check();
+      checkNewName(ctx, table);
+      const committed = getCatalog(ctx, table);
+      const prev = this.#staged.get(table);
+      const s = materializeStaged(
+        ctx,
+        this.#queryConn(),
+        table,
+        sql,
+        params,
+        accessFor(ctx, this.#staged, allowed),
+        Math.max(prev?.lastId ?? 0, committed?.lastId ?? 0),
+      );
+      this.#staged.set(table, s);
+      this.#inits.set(table, s.def);
+      if (prev !== undefined) dropPhysical(ctx, prev.physical);
+      return s.rowCount ?? 0;
     });
   }
 
@@ -279,17 +254,22 @@ export class SqlitePublication implements Publication {
     this.#states.set(nodeId, stateJson(nodeId, state));
   }
 
+  setNodeCache(rec: NodeCacheRecord): void {
+    this.#check();
+    const r = checkNodeCache(rec);
+    this.#caches.set(r.nodeId, r);
+  }
+
   commit(owner: { runId: string; nodeId?: string }): Promise<CommitSummary> {
     return settle(() => {
       const ctx = this.#check();
-      let result: { summary: CommitSummary; replaced: string[] };
+      let result: { summary: CommitSummary; drop: string[] };
       try {
-        result = commitStaged(
-          ctx,
-          [...this.#staged.values()],
-          this.#states,
-          owner,
-        );
+        result = commitStaged(ctx, {
+          staged: [...this.#staged.values()],
+          states: this.#states,
+          caches: this.#caches,
+        }, owner);
       } catch (err) {
         storeFailure("Cannot commit the publication", err);
       }
@@ -297,7 +277,7 @@ export class SqlitePublication implements Publication {
       for (const s of this.#staged.values()) LIVE_STAGED.delete(s.physical);
       this.#staged.clear();
       this.#onEnd(this);
-      for (const p of result.replaced) dropPhysical(ctx, p);
+      for (const p of result.drop) dropPhysical(ctx, p);
       return result.summary;
     });
   }
@@ -311,6 +291,7 @@ export class SqlitePublication implements Publication {
       this.#staged.clear();
       this.#inits.clear();
       this.#states.clear();
+      this.#caches.clear();
       this.#onEnd(this);
     });
   }

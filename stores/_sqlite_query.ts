@@ -1,15 +1,17 @@
 /**
  * `Publication.query()` for SQLite: a separate read-only connection whose
- * authorizer lets one SELECT read only the declared tables. Private to
+ * authorizer lets one SELECT read only the declared tables; the same
+ * authorizer guards `materialize()` on the write connection. Private to
  * `stores/sqlite.ts`.
  *
  * @module
  */
 
-import { constants, DatabaseSync } from "node:sqlite";
+import { constants, DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Row } from "../core/schema.ts";
 import { DataError, StoreError } from "../core/errors.ts";
 import { encodeParam, unBig } from "./_sqlite_codec.ts";
+import { HASH_COL } from "./_sqlite_hash.ts";
 
 type Authorizer = (
   action: number,
@@ -44,11 +46,54 @@ interface Denied {
   a1: string | null;
 }
 
-/** The read-only connection and the tables the current query may read. */
-export interface QueryConn {
-  db: DatabaseSync;
+/** What one statement being prepared may do; filled in by the authorizer. */
+interface Gate {
+  /** Tables and views that may be read. */
   allowed: Set<string>;
+  /** The first action refused. */
   denied: Denied | undefined;
+  /** A temp table the statement may insert into (materialize). */
+  insertInto?: string;
+}
+
+/** The read-only connection and the tables the current query may read. */
+export interface QueryConn extends Gate {
+  db: DatabaseSync;
+}
+
+/** Who reads: names the method in error messages. */
+export interface Access {
+  /** Physical tables and views that may be read. */
+  readable: Set<string>;
+  /** Logical tables the caller declared (for messages). */
+  declared: string[];
+  /** Logical name of a physical table, for messages. */
+  nameOf: (physical: string) => string | undefined;
+}
+
+const A_INSERT = C.SQLITE_INSERT ?? 18;
+
+function authorizer(g: Gate): Authorizer {
+  return (action, a1, a2, dbName) => {
+    if (action === A_SELECT || action === A_RECURSIVE) return OK;
+    if (action === A_FUNCTION && a2 !== "load_extension") return OK;
+    if (
+      action === A_READ && (dbName === "main" || dbName === null) &&
+      a1 !== null &&
+      (g.allowed.has(a1) || PURE_TABLE_FUNCTIONS.has(a1))
+    ) return OK;
+    if (
+      action === A_INSERT && g.insertInto !== undefined &&
+      a1 === g.insertInto && dbName === "temp"
+    ) return OK;
+    g.denied ??= { action, a1: action === A_FUNCTION ? a2 : a1 };
+    return DENY;
+  };
+}
+
+function setAuthorizer(db: DatabaseSync, cb: Authorizer | null): void {
+  (db as unknown as { setAuthorizer(cb: Authorizer | null): void })
+    .setAuthorizer(cb);
 }
 
 /** Opens the read-only query connection of a store. */
@@ -66,27 +111,21 @@ export function openQueryConn(path: string): QueryConn {
     );
   }
   const qc: QueryConn = { db, allowed: new Set(), denied: undefined };
-  const authorize: Authorizer = (action, a1, a2, dbName) => {
-    if (action === A_SELECT || action === A_RECURSIVE) return OK;
-    if (action === A_FUNCTION && a2 !== "load_extension") return OK;
-    if (
-      action === A_READ && (dbName === "main" || dbName === null) &&
-      a1 !== null &&
-      (qc.allowed.has(a1) || PURE_TABLE_FUNCTIONS.has(a1))
-    ) return OK;
-    qc.denied ??= { action, a1: action === A_FUNCTION ? a2 : a1 };
-    return DENY;
-  };
-  (db as unknown as { setAuthorizer(cb: Authorizer): void }).setAuthorizer(
-    authorize,
-  );
+  setAuthorizer(db, authorizer(qc));
   return qc;
 }
 
-/** Throws unless `sql` holds exactly one statement. */
-export function checkSingleStatement(sql: string): void {
+/**
+ * Throws unless `sql` holds exactly one statement; returns it without its
+ * terminating semicolon (and whatever comments follow). `verb` names the
+ * method in messages.
+ */
+export function statementBody(sql: string, verb = "query"): string {
+  if (typeof sql !== "string") {
+    throw new DataError(`${verb}() needs an SQL SELECT statement`);
+  }
   let i = 0;
-  let ended = false;
+  let end = -1;
   let any = false;
   const n = sql.length;
   while (i < n) {
@@ -105,13 +144,13 @@ export function checkSingleStatement(sql: string): void {
       i = j < 0 ? n : j + 2;
       continue;
     }
-    if (ended) {
+    if (end >= 0) {
       throw new DataError(
-        "query() runs exactly one SELECT statement; remove everything after the first ';'",
+        `${verb}() runs exactly one SELECT statement; remove everything after the first ';'`,
       );
     }
     if (ch === ";") {
-      ended = true;
+      end = i;
       i++;
       continue;
     }
@@ -127,80 +166,125 @@ export function checkSingleStatement(sql: string): void {
     }
     i++;
   }
-  if (!any) throw new DataError("query() needs an SQL SELECT statement");
+  if (!any) throw new DataError(`${verb}() needs an SQL SELECT statement`);
+  return end < 0 ? sql : sql.slice(0, end);
 }
 
 /**
- * Runs one SELECT on the read-only connection, allowing reads of the
- * tables and views in `readable` only. `nameOf` maps a physical table back
- * to its logical name for error messages.
+ * Prepares `sql` with an authorizer that lets it read only
+ * `access.readable` (and insert into the temp table `insertInto`), then
+ * removes the authorizer. Refusals become DataErrors naming the table.
  */
-export function runQuery(
+export function prepareGated(
+  db: DatabaseSync,
+  sql: string,
+  access: Access,
+  verb: string,
+  insertInto?: string,
+): StatementSync {
+  const gate: Gate = { allowed: access.readable, denied: undefined };
+  if (insertInto !== undefined) gate.insertInto = insertInto;
+  setAuthorizer(db, authorizer(gate));
+  try {
+    return db.prepare(sql);
+  } catch (err) {
+    if (gate.denied !== undefined) {
+      throw deniedError(gate.denied, access, err, verb);
+    }
+    throw err;
+  } finally {
+    setAuthorizer(db, null);
+  }
+}
+
+/**
+ * Prepares one SELECT on the read-only connection, allowing reads of
+ * `access.readable` only. Refusals become DataErrors naming the table.
+ */
+export function prepareReadOnly(
   qc: QueryConn,
   sql: string,
-  params: unknown[],
-  readable: Set<string>,
-  declared: string[],
-  nameOf: (physical: string) => string | undefined,
-): Row[] {
-  checkSingleStatement(sql);
-  const bound = params.map(encodeParam) as (string | number | null)[];
-  qc.allowed = readable;
+  access: Access,
+  verb: string,
+): StatementSync {
+  qc.allowed = access.readable;
   qc.denied = undefined;
   try {
-    const stmt = qc.db.prepare(sql);
-    stmt.setReadBigInts(true);
-    const raw = stmt.all(...bound);
-    const out: Row[] = new Array(raw.length);
-    for (let r = 0; r < raw.length; r++) {
-      const src = raw[r] as Record<string, unknown>;
-      const row: Row = {};
-      for (const k in src) row[k] = unBig(src[k]);
-      out[r] = row;
-    }
-    return out;
+    return qc.db.prepare(sql);
   } catch (err) {
     const denied = qc.denied;
-    if (denied !== undefined) throw deniedError(denied, declared, nameOf, err);
-    if (err instanceof DataError) throw err;
-    throw new DataError(`query() failed: ${(err as Error).message}`, {
-      cause: err,
-    });
+    if (denied !== undefined) throw deniedError(denied, access, err, verb);
+    throw err;
   } finally {
     qc.allowed = new Set();
     qc.denied = undefined;
   }
 }
 
+/**
+ * Runs one SELECT on the read-only connection, allowing reads of the
+ * tables and views in `access.readable` only. The hidden row-hash column
+ * never appears in the rows.
+ */
+export function runQuery(
+  qc: QueryConn,
+  sql: string,
+  params: unknown[],
+  access: Access,
+): Row[] {
+  statementBody(sql);
+  const bound = params.map(encodeParam) as (string | number | null)[];
+  try {
+    const stmt = prepareReadOnly(qc, sql, access, "query");
+    stmt.setReadBigInts(true);
+    const raw = stmt.all(...bound);
+    const out: Row[] = new Array(raw.length);
+    for (let r = 0; r < raw.length; r++) {
+      const src = raw[r] as Record<string, unknown>;
+      const row: Row = {};
+      for (const k in src) if (k !== HASH_COL) row[k] = unBig(src[k]);
+      out[r] = row;
+    }
+    return out;
+  } catch (err) {
+    if (err instanceof DataError) throw err;
+    throw new DataError(`query() failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
 function deniedError(
   d: Denied,
-  declared: string[],
-  nameOf: (physical: string) => string | undefined,
+  access: Access,
   cause: unknown,
+  verb: string,
 ): DataError {
+  const declared = access.declared;
   if (d.action === A_READ && d.a1 !== null) {
     const lower = d.a1.toLowerCase();
     if (lower.startsWith("_runnel_") || lower.startsWith("sqlite_")) {
       return new DataError(
-        `query() cannot read "${d.a1}": it is internal to the store`,
+        `${verb}() cannot read "${d.a1}": it is internal to the store`,
         { cause },
       );
     }
-    const logical = nameOf(d.a1) ?? d.a1;
+    const logical = access.nameOf(d.a1) ?? d.a1;
     return new DataError(
-      `query() may only read the tables declared for it (${
+      `${verb}() may only read the tables declared for it (${
         declared.length > 0 ? declared.join(", ") : "none"
       }); table "${logical}" is not declared`,
       { cause },
     );
   }
   if (d.action === A_PRAGMA) {
-    return new DataError("query() cannot run PRAGMA statements", { cause });
+    return new DataError(`${verb}() cannot run PRAGMA statements`, { cause });
   }
   const what = ACTION_NAMES.get(d.action) ?? `action ${d.action}`;
+  const on = d.a1 === null ? null : access.nameOf(d.a1) ?? d.a1;
   return new DataError(
-    `query() runs read-only SELECT statements only; ${what}${
-      d.a1 !== null ? ` (${d.a1})` : ""
+    `${verb}() runs read-only SELECT statements only; ${what}${
+      on !== null ? ` (${on})` : ""
     } is not allowed`,
     { cause },
   );

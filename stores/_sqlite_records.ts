@@ -150,6 +150,14 @@ export function saveNodeRun(ctx: SqliteCtx, rec: NodeRunRecord): void {
   );
 }
 
+/** Saves many node records in one transaction. */
+export function saveNodeRuns(ctx: SqliteCtx, recs: NodeRunRecord[]): void {
+  if (recs.length === 0) return;
+  tx(ctx, () => {
+    for (const rec of recs) saveNodeRun(ctx, rec);
+  });
+}
+
 /** Node records of a run, in the order they were first saved. */
 export function listNodeRuns(ctx: SqliteCtx, runId: string): NodeRunRecord[] {
   const rows = prep(

@@ -12,8 +12,10 @@ import { openSqliteStore } from "./sqlite.ts";
 
 export type {
   CommitSummary,
+  LockOptions,
   LogLevel,
   LogRecord,
+  NodeCacheRecord,
   NodeRunRecord,
   NodeState,
   NodeStatus,
@@ -22,6 +24,7 @@ export type {
   RunRecord,
   RunStatus,
   Store,
+  StoreLock,
   TableDef,
   TableInfo,
 } from "./store.ts";

@@ -12,8 +12,12 @@
  *   the committed version, so `SELECT * FROM scored_leads` works from any
  *   SQLite tool.
  *
+ * Every physical table also has a hidden row-hash column (see
+ * `_sqlite_hash.ts`) from which content versions are computed.
+ *
  * One write connection (WAL, busy timeout) does all writing; a second,
  * read-only connection with an authorizer serves `Publication.query()`.
+ * The run lock is an OS lock on `<db>.lock` beside the database.
  *
  * @module
  */
@@ -24,13 +28,16 @@ import { DatabaseSync } from "node:sqlite";
 import type { Row } from "../core/schema.ts";
 import { NotFoundError, StoreError } from "../core/errors.ts";
 import type {
+  LockOptions,
   LogRecord,
+  NodeCacheRecord,
   NodeRunRecord,
   NodeState,
   Publication,
   ReadOptions,
   RunRecord,
   Store,
+  StoreLock,
   TableInfo,
 } from "./store.ts";
 import {
@@ -46,6 +53,10 @@ import * as records from "./_sqlite_records.ts";
 import { readTable } from "./_sqlite_read.ts";
 import { openQueryConn, type QueryConn } from "./_sqlite_query.ts";
 import { SqlitePublication } from "./_sqlite_publication.ts";
+import { registerHashFunction } from "./_sqlite_hash.ts";
+import { migrateCatalog } from "./_sqlite_migrate.ts";
+import { getNodeCache } from "./_sqlite_node_cache.ts";
+import { acquireRunLock, type HeldLock } from "./_sqlite_lock.ts";
 
 function openCtx(path: string): SqliteCtx {
   let db: DatabaseSync;
@@ -66,7 +77,8 @@ function openCtx(path: string): SqliteCtx {
     writers: new Map(),
   };
   try {
-    initCatalog(ctx);
+    registerHashFunction(db);
+    initCatalog(ctx, migrateCatalog);
   } catch (err) {
     db.close();
     if (err instanceof StoreError) throw err;
@@ -84,6 +96,7 @@ class SqliteStore implements Store {
   readonly location: string;
   readonly #ctx: SqliteCtx;
   readonly #publications = new Set<SqlitePublication>();
+  readonly #locks = new Set<HeldLock>();
   #query: QueryConn | undefined;
 
   constructor(ctx: SqliteCtx) {
@@ -165,6 +178,10 @@ class SqliteStore implements Store {
     return settle(() => records.saveNodeRun(this.#open(), rec));
   }
 
+  saveNodeRuns(recs: NodeRunRecord[]): Promise<void> {
+    return settle(() => records.saveNodeRuns(this.#open(), recs));
+  }
+
   listNodeRuns(runId: string): Promise<NodeRunRecord[]> {
     return settle(() => records.listNodeRuns(this.#open(), runId));
   }
@@ -181,9 +198,36 @@ class SqliteStore implements Store {
     return settle(() => records.getState(this.#open(), nodeId));
   }
 
+  getNodeCache(nodeIds?: string[]): Promise<Map<string, NodeCacheRecord>> {
+    return settle(() => getNodeCache(this.#open(), nodeIds));
+  }
+
+  async lock(opts: LockOptions): Promise<StoreLock> {
+    this.#open();
+    const held = await acquireRunLock(
+      this.#ctx.path,
+      this.location,
+      opts,
+      () => this.#ctx.closed,
+    );
+    if (this.#ctx.closed) {
+      held.releaseSync();
+      throw new StoreError(`The store ${this.location} is closed`);
+    }
+    this.#locks.add(held);
+    return {
+      release: () => {
+        this.#locks.delete(held);
+        return held.release();
+      },
+    };
+  }
+
   close(): Promise<void> {
     return settle(() => {
       if (this.#ctx.closed) return;
+      for (const l of this.#locks) l.releaseSync();
+      this.#locks.clear();
       for (const p of this.#publications) p.abandon();
       this.#publications.clear();
       this.#ctx.closed = true;

@@ -1,50 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { DataError, StoreError } from "../core/errors.ts";
-import type { Store, TableDef } from "./mod.ts";
 import { openSqliteStore } from "./sqlite.ts";
-
-const PEOPLE: TableDef = {
-  schema: { id: "Text", name: "Text", active: "Boolean", seen: "DateTime" },
-  uniqueOn: ["id"],
-};
-
-async function withDb(
-  fn: (path: string, dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "runnel_sqlite_" });
-  try {
-    await fn(`${dir}/runnel.db`, dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function seed(store: Store, rows: Record<string, unknown>[]) {
-  const pub = await store.beginPublication();
-  await pub.init("people", PEOPLE);
-  await pub.append("people", rows);
-  await pub.commit({ runId: "seed" });
-}
-
-function physicalTables(path: string): string[] {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return (db.prepare(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_\\_rt\\_%' ESCAPE '\\' ORDER BY name",
-    ).all() as { name: string }[]).map((r) => r.name);
-  } finally {
-    db.close();
-  }
-}
-
-const ADA = {
-  id: "a",
-  name: "Ada",
-  active: true,
-  seen: new Date("2024-05-01T10:00:00.000Z"),
-};
-const BOB = { id: "b", name: "Bob", active: false, seen: null };
+import { ADA, BOB, physicalTables, seed, withDb } from "./_sqlite_test_util.ts";
 
 Deno.test("sqlite: each table has a view with its committed rows", async () => {
   await withDb(async (path) => {

@@ -37,8 +37,15 @@ export interface TableDef {
 export interface TableInfo extends TableDef {
   name: string;
   rowCount: number;
-  /** Increases by one with every commit that wrote the table. */
+  /** Increases by one with every commit that changed the table's contents. */
   version: number;
+  /**
+   * Content version: an opaque string that changes exactly when the
+   * committed contents (rows as a multiset, or the definition) change. A
+   * commit that writes identical contents leaves it — and `version` — as
+   * they were, so the planner can cut off downstream work.
+   */
+  contentVersion: string;
   updatedAt: Date;
   /** Run and node that committed the current version. */
   runId?: string;
@@ -111,8 +118,42 @@ export type NodeState = Record<string, unknown>;
 
 /** Result of committing a publication. */
 export interface CommitSummary {
-  /** Table name → new committed version. */
+  /** Table name → committed version after the commit. */
   versions: Record<string, number>;
+  /** Table name → content version after the commit. */
+  contentVersions: Record<string, string>;
+  /** Tables whose contents actually changed. */
+  changed: string[];
+}
+
+/**
+ * What the planner remembers about a node's last successful execution. It is
+ * committed in the same transaction as the node's outputs, so a crash can
+ * never leave a cache record that claims outputs which were not published.
+ */
+export interface NodeCacheRecord {
+  nodeId: string;
+  /** Hash over every component. */
+  key: string;
+  /** Component name (`code:helpers.ts`, `param:limit`, `input:raw_leads`, …) → hash or version. */
+  components: Record<string, string>;
+  runId: string;
+  savedAt: Date;
+}
+
+/** A held run lock; see {@link Store.lock}. */
+export interface StoreLock {
+  release(): Promise<void>;
+}
+
+/** Options of {@link Store.lock}. */
+export interface LockOptions {
+  /** Who asks (shown to whoever waits), e.g. `run 20261122-… (pid 123)`. */
+  owner: string;
+  /** Wait for the holder to finish (default) or fail at once. */
+  wait: boolean;
+  /** Called once when the lock is busy and we start waiting, with the holder's owner string. */
+  onWait?: (holder: string) => void;
 }
 
 /**
@@ -150,8 +191,22 @@ export interface Publication {
    * Parameters are bound, `?` placeholders.
    */
   query(sql: string, params: unknown[], allowed: string[]): Promise<Row[]>;
+  /**
+   * Replaces the staged version of `table` with the result of one SELECT
+   * (run inside the database where the store can), with `?` parameters bound
+   * and only the `allowed` tables readable (as for {@link query}). Column
+   * types are inferred from the result. Returns the row count.
+   */
+  materialize(
+    table: string,
+    sql: string,
+    params: unknown[],
+    allowed: string[],
+  ): Promise<number>;
   /** Replaces a node's state; written in the same transaction as the tables. */
   setState(nodeId: string, state: NodeState): void;
+  /** Saves a node's cache record in the same transaction as the tables. */
+  setNodeCache(rec: NodeCacheRecord): void;
   /** Publishes every staged table and state atomically. */
   commit(owner: { runId: string; nodeId?: string }): Promise<CommitSummary>;
   /** Drops every staged version. Safe to call more than once, and after commit. */
@@ -185,6 +240,8 @@ export interface Store {
   getRun(idOrPrefix: string): Promise<RunRecord | undefined>;
   /** Inserts or replaces the record for (runId, nodeId). */
   saveNodeRun(rec: NodeRunRecord): Promise<void>;
+  /** Like {@link saveNodeRun} for many records, in one transaction. */
+  saveNodeRuns(recs: NodeRunRecord[]): Promise<void>;
   /** In the order they were first saved. */
   listNodeRuns(runId: string): Promise<NodeRunRecord[]>;
   appendLogs(logs: LogRecord[]): Promise<void>;
@@ -192,6 +249,17 @@ export interface Store {
   listLogs(runId: string, nodeId?: string): Promise<LogRecord[]>;
 
   getState(nodeId: string): Promise<NodeState>;
+
+  /** Last successful cache records of the given nodes (all nodes when omitted). */
+  getNodeCache(nodeIds?: string[]): Promise<Map<string, NodeCacheRecord>>;
+
+  /**
+   * Takes the store's run lock: two runs never write one store at the same
+   * time. Released by {@link StoreLock.release}, and automatically by the
+   * operating system or database when the process dies. With `wait: false`
+   * a busy lock throws a StoreError naming the holder.
+   */
+  lock(opts: LockOptions): Promise<StoreLock>;
 
   close(): Promise<void>;
 }

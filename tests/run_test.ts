@@ -50,10 +50,14 @@ Deno.test("a failing node changes nothing; downstream is skipped; independent no
   assert.equal(byId.a!.rowsWritten, 0);
   assert.equal(byId.b!.status, "skipped");
   assert.equal(byId.b!.error, 'upstream failed: "A"');
-  assert.equal(byId.c!.status, "succeeded");
+  assert.equal(
+    byId.c!.status,
+    "cached",
+    "unchanged independent node is cached",
+  );
   assert.deepEqual(await readTable(dir, "a"), [{ v: 1 }, { v: 2 }]);
   assert.deepEqual(await readTable(dir, "b"), [{ v: 10 }, { v: 20 }]);
-  assert.deepEqual(await readTable(dir, "c"), [{ v: 3 }, { v: 3 }]);
+  assert.deepEqual(await readTable(dir, "c"), [{ v: 3 }]);
 });
 
 Deno.test("logs and console output are captured per node run", async () => {

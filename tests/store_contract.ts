@@ -11,11 +11,14 @@ import type { Store } from "../stores/mod.ts";
 import { registerTableTests } from "./_store_contract_tables.ts";
 import { registerPublicationTests } from "./_store_contract_publication.ts";
 import { registerRecordTests } from "./_store_contract_records.ts";
+import { registerContentVersionTests } from "./_store_contract_content.ts";
+import { registerMaterializeTests } from "./_store_contract_materialize.ts";
+import { registerCacheAndLockTests } from "./_store_contract_cache_lock.ts";
 
 /** What the opener of a fresh store returns. */
 export interface OpenedStore {
   store: Store;
-  /** Opens the same store again (after the previous instance was closed). */
+  /** Opens the same store again; other instances may still be open. */
   reopen: () => Promise<Store>;
   /** Removes everything the store left behind (files, schemas, …). */
   cleanup: () => Promise<void>;
@@ -26,6 +29,11 @@ export interface Harness {
   store: Store;
   /** Closes the current store without committing anything and opens it again. */
   reopen(): Promise<Store>;
+  /**
+   * Opens another instance of the same store beside the current one, as a
+   * second process would (closed at the end of the test).
+   */
+  second(): Promise<Store>;
 }
 
 /** Registers one contract test. */
@@ -54,6 +62,11 @@ export function storeContract(
           all.push(h.store);
           return h.store;
         },
+        async second() {
+          const other = await opened.reopen();
+          all.push(other);
+          return other;
+        },
       };
       try {
         await fn(h);
@@ -66,4 +79,7 @@ export function storeContract(
   registerTableTests(test);
   registerPublicationTests(test);
   registerRecordTests(test);
+  registerContentVersionTests(test);
+  registerMaterializeTests(test);
+  registerCacheAndLockTests(test);
 }

@@ -343,13 +343,14 @@ Deno.test("state persists across runs, and only when the node succeeds", async (
       if (parameter("fail", { type: "boolean", default: false })) throw new Error("planned");
     };`,
   });
-  await runOnce(dir);
-  await runOnce(dir);
+  await runOnce(dir, { force: true });
+  await runOnce(dir, { force: true });
   const failed = await runOnce(dir, {
     params: [{ name: "fail", value: "true" }],
+    force: true,
   });
   assert.equal(failed.status, "failed");
-  await runOnce(dir);
+  await runOnce(dir, { force: true });
   assert.deepEqual(await readTable(dir, "out"), [{ n: 3 }]);
 });
 

@@ -12,7 +12,7 @@
 
 import type { NodeSpec } from "../graph.ts";
 import type { LogLevel, NodeState, Publication } from "../../stores/store.ts";
-import { fileLoader, type NodeLoader } from "./loader.ts";
+import { fileLoader, type LoadedNode, type NodeLoader } from "./loader.ts";
 import { TableService } from "./_table_service.ts";
 import {
   type CallMessage,
@@ -49,17 +49,23 @@ export interface NodeOutcome {
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
 
-/** Runs a node to completion in a fresh, permission-restricted worker. */
-export async function executeNode(exec: NodeExecution): Promise<NodeOutcome> {
-  const { node } = exec;
-  const loader = exec.loader ?? fileLoader;
-  let loaded;
-  try {
-    loaded = await loader.load(node);
-  } catch (err) {
-    return { ok: false, error: toWireError(err), rowsWritten: 0 };
-  }
-  const service = new TableService(node, exec.publication);
+/** A worker spawned ahead of time for one node, with that node's permissions. */
+export interface PreparedWorker {
+  node: NodeSpec;
+  worker: Worker;
+  loaded: LoadedNode;
+}
+
+/**
+ * Loads a node's code and spawns its worker without starting it. The
+ * scheduler calls this ahead of time so that spawning overlaps other work;
+ * call {@link disposeWorker} if the node ends up not running.
+ */
+export async function prepareWorker(
+  node: NodeSpec,
+  loader: NodeLoader = fileLoader,
+): Promise<PreparedWorker> {
+  const loaded = await loader.load(node);
   const perms = node.permissions;
   const worker = new Worker(WORKER_URL, {
     type: "module",
@@ -78,6 +84,28 @@ export async function executeNode(exec: NodeExecution): Promise<NodeOutcome> {
     },
     // deno-lint-ignore no-explicit-any
   } as any);
+  return { node, worker, loaded };
+}
+
+/** Terminates a prepared worker that will not be used. */
+export function disposeWorker(p: PreparedWorker): void {
+  p.worker.terminate();
+  p.loaded.dispose();
+}
+
+/** Runs a node to completion in a fresh, permission-restricted worker. */
+export async function executeNode(
+  exec: NodeExecution & { prepared?: Promise<PreparedWorker> },
+): Promise<NodeOutcome> {
+  const { node } = exec;
+  let prepared: PreparedWorker;
+  try {
+    prepared = await (exec.prepared ?? prepareWorker(node, exec.loader));
+  } catch (err) {
+    return { ok: false, error: toWireError(err), rowsWritten: 0 };
+  }
+  const { worker, loaded } = prepared;
+  const service = new TableService(node, exec.publication);
 
   let state: NodeState | undefined;
   let queue: Promise<void> = Promise.resolve();

@@ -1,0 +1,204 @@
+// Planner benchmarks: whole `runnel run` processes on generated graphs, and
+// in-process planning of a large graph. Baselines are measured in the same
+// run; the pydiverse.pipedag figures are the issue's measurements on this
+// machine (a reference, not re-measured here).
+
+import { join } from "node:path";
+import { parse } from "npm:yaml@^2.8.0";
+import { loadGraph } from "../core/graph_load.ts";
+import { planGraph } from "../core/plan.ts";
+import { fromFileUrl } from "../core/_path.ts";
+import { openStore } from "../stores/mod.ts";
+import { type BenchRow, median } from "./_util.ts";
+
+const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+
+/** Writes a graph of `n` trivial nodes; `deps(i)` lists the nodes node i reads. */
+async function generate(
+  n: number,
+  deps: (i: number) => number[],
+): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "runnel_bench_graph_" });
+  const lines = ["title: Generated", "functions:"];
+  const body = `export default async ({ table }) => {
+  const t = table("out", "w");
+  await t.init({ schema: { v: "Integer" } });
+  await t.replace([{ v: 1 }]);
+};\n`;
+  for (let i = 0; i < n; i++) {
+    lines.push(`  - node_file: n${i}.ts`);
+    const ins = [...new Set(deps(i))];
+    if (ins.length > 0) {
+      lines.push("    inputs:");
+      for (const j of ins) lines.push(`      in${j}: t${j}`);
+    }
+    lines.push("    outputs:", `      out: t${i}`);
+    await Deno.writeTextFile(join(dir, `n${i}.ts`), body);
+  }
+  await Deno.writeTextFile(join(dir, "graph.yml"), lines.join("\n") + "\n");
+  return dir;
+}
+
+/** Wall time of one `runnel` process, in ms. */
+async function runnel(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - t0;
+  if (out.code !== 0) {
+    throw new Error(
+      `runnel ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return ms;
+}
+
+const fmt = (ms: number) =>
+  ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+
+/** 100-node chain and 1,000-node no-op rerun, as whole processes. */
+export async function processBench(): Promise<BenchRow[]> {
+  const startup = median(
+    await Promise.all([0, 1, 2].map(() => runnel(["--version"]))),
+  );
+  const chain = await generate(100, (i) => (i === 0 ? [] : [i - 1]));
+  const first = await runnel(["run", "--app", chain]);
+  const noop = median([
+    await runnel(["run", "--app", chain]),
+    await runnel(["run", "--app", chain]),
+    await runnel(["run", "--app", chain]),
+  ]);
+  const wide = await generate(
+    1000,
+    (i) => (i < 10 ? [] : [i % 10, Math.floor(i / 2)]),
+  );
+  await runnel(["run", "--app", wide]);
+  const wideNoop = median([
+    await runnel(["run", "--app", wide]),
+    await runnel(["run", "--app", wide]),
+  ]);
+  await Deno.remove(chain, { recursive: true });
+  await Deno.remove(wide, { recursive: true });
+  return [
+    {
+      name: "process startup (`runnel --version`), the floor",
+      value: fmt(startup),
+      ratio: "1×",
+    },
+    {
+      name: "100-node chain, first run (whole process)",
+      value: fmt(first),
+      ratio: `${(first / startup).toFixed(1)}× startup; pipedag 3.8 s → ${
+        (3800 / first).toFixed(1)
+      }× faster`,
+      goal: "≤ 1.4 s",
+      met: first <= 1400,
+    },
+    {
+      name: "100-node chain, no-op rerun (whole process)",
+      value: fmt(noop),
+      ratio: `${(noop / startup).toFixed(1)}× startup; pipedag 2.65 s → ${
+        (2650 / noop).toFixed(1)
+      }× faster`,
+      goal: "≤ 0.35 s",
+      met: noop <= 350,
+    },
+    {
+      name: "1,000-node graph, no-op rerun (whole process)",
+      value: fmt(wideNoop),
+      ratio: `${(wideNoop / startup).toFixed(1)}× startup`,
+      goal: "≤ 1.5 s",
+      met: wideNoop <= 1500,
+    },
+  ];
+}
+
+/** Planning a 10,000-node graph in-process: load + plan, vs parsing its YAML alone. */
+export async function planBench(): Promise<BenchRow[]> {
+  const dir = await generate(
+    10_000,
+    (i) => (i < 100 ? [] : [i % 100, Math.floor(i / 3)]),
+  );
+  const text = await Deno.readTextFile(join(dir, "graph.yml"));
+  const t0 = performance.now();
+  parse(text);
+  const parseMs = performance.now() - t0;
+  const store = await openStore(undefined, dir);
+  const t1 = performance.now();
+  const graph = await loadGraph(dir);
+  const plan = await planGraph(graph, store);
+  const planMs = performance.now() - t1;
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+  if (plan.length !== 10_000) throw new Error("plan is incomplete");
+  return [
+    {
+      name: "parse the 10,000-node graph.yml alone (baseline)",
+      value: fmt(parseMs),
+      ratio: "1×",
+    },
+    {
+      name: "plan a 10,000-node graph (load, validate, hash, decide)",
+      value: fmt(planMs),
+      ratio: `${(planMs / parseMs).toFixed(1)}×`,
+      goal: "≤ 1 s",
+      met: planMs <= 1000,
+    },
+  ];
+}
+
+/** 100 independent trivial nodes at default concurrency vs sequential raw worker round trips. */
+export async function throughputBench(): Promise<BenchRow[]> {
+  const worker = new URL("../core/sandbox/worker.ts", import.meta.url);
+  const t0 = performance.now();
+  for (let i = 0; i < 20; i++) {
+    const w = new Worker(worker, {
+      type: "module",
+      // deno-lint-ignore no-explicit-any
+      deno: { permissions: "none" } as any,
+    } as WorkerOptions);
+    await new Promise<void>((res) => {
+      w.onmessage = () => res();
+      w.postMessage({
+        t: "start",
+        moduleUrl: "data:text/javascript,export default () => {}",
+        node: { id: "x", title: "x", runId: "r" },
+        inputs: {},
+        outputs: {},
+        params: {},
+        secretParams: [],
+        state: {},
+        batchRows: 10,
+      });
+    });
+    w.terminate();
+  }
+  const rawPerSec = 20 / ((performance.now() - t0) / 1000);
+  const dir = await generate(100, () => []);
+  const graph = await loadGraph(dir);
+  const store = await openStore(undefined, dir);
+  const { runGraph } = await import("../core/runner.ts");
+  const t1 = performance.now();
+  const r = await runGraph(graph, store);
+  const perSec = 100 / ((performance.now() - t1) / 1000);
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+  if (r.status !== "succeeded") throw new Error("throughput run failed");
+  return [
+    {
+      name: "raw worker spawn + round trip, sequential (baseline)",
+      value: `${rawPerSec.toFixed(0)} nodes/s`,
+      ratio: "1×",
+    },
+    {
+      name: "100 independent trivial nodes, default concurrency",
+      value: `${perSec.toFixed(0)} nodes/s`,
+      ratio: `${(perSec / rawPerSec).toFixed(2)}×`,
+      goal: "≥ 100 nodes/s",
+      met: perSec >= 100,
+    },
+  ];
+}

@@ -1,0 +1,69 @@
+/**
+ * `runnel plan`: for every node, whether the next run would run or skip it,
+ * and why. Nothing is run or written.
+ *
+ * @module
+ */
+
+import { Command } from "npm:commander@^14.0.3";
+import { UsageError } from "../core/errors.ts";
+import { formatTable } from "../core/format.ts";
+import { type CliParam, parseCliParam } from "../core/params.ts";
+import { planGraph } from "../core/plan.ts";
+import { appOption, type CliContext, openApp, storeOption } from "./_app.ts";
+
+/** Builds the `plan` command. */
+export function planCommand(ctx: CliContext): Command {
+  return new Command("plan")
+    .description("Show what a run would do for every node, and why")
+    .argument("[nodes...]", 'node selectors, as for "runnel run"')
+    .addOption(appOption())
+    .addOption(storeOption())
+    .option("--stage <name>", "plan every node of a stage")
+    .option(
+      "-p, --param <name=value>",
+      "parameter values, as for runnel run (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option("-f, --force", "plan as if --force were given")
+    .option("--json", "print the plan as JSON")
+    .addHelpText(
+      "after",
+      `
+Actions: run (something changed), skip (cached), maybe (runs only if an
+upstream node that reruns writes different content).
+
+Example:
+  runnel plan --param min_score=0.7`,
+    )
+    .action(async (nodes: string[], opts) => {
+      const params: CliParam[] = [];
+      for (const text of opts.param as string[]) {
+        const p = parseCliParam(text);
+        if (typeof p === "string") throw new UsageError(p);
+        params.push(p);
+      }
+      const { graph, store } = await openApp(ctx, opts);
+      try {
+        const plan = await planGraph(graph, store, {
+          selection: nodes,
+          stage: opts.stage,
+          params,
+          force: !!opts.force,
+        });
+        if (opts.json) {
+          ctx.io.out(JSON.stringify(plan, null, 2));
+          return;
+        }
+        for (
+          const l of formatTable(
+            ["NODE", "ACTION", "WHY"],
+            plan.map((p) => [p.title, p.action, p.reasons.join("; ")]),
+          )
+        ) ctx.io.out(l);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * Argument checks and read access of SQLite publications. Private to
+ * `stores/sqlite.ts`.
+ *
+ * @module
+ */
+
+import { DataError, StoreError } from "../core/errors.ts";
+import { checkTableName } from "./_sqlite_codec.ts";
+import { getCatalog, listCatalog, type SqliteCtx } from "./_sqlite_catalog.ts";
+import type { Staged } from "./_sqlite_physical.ts";
+import type { Access } from "./_sqlite_query.ts";
+
+/** Throws unless `rows` is an array. */
+export function checkRows(verb: string, table: string, rows: unknown): void {
+  if (!Array.isArray(rows)) {
+    throw new DataError(
+      `Cannot ${verb} table "${table}": rows must be an array of row objects`,
+    );
+  }
+}
+
+/** Throws unless `table` is a valid name that no committed table spells differently. */
+export function checkNewName(ctx: SqliteCtx, table: string): void {
+  checkTableName(table);
+  const clash = listCatalog(ctx).find((c) =>
+    c.name !== table && c.name.toLowerCase() === table.toLowerCase()
+  );
+  if (clash !== undefined) {
+    throw new StoreError(
+      `Table "${table}" clashes with existing table "${clash.name}" (SQL names ignore case); use the same spelling`,
+    );
+  }
+}
+
+/**
+ * What SQL of a publication may read for the logical tables `allowed`:
+ * their staged versions, committed versions and views.
+ */
+export function accessFor(
+  ctx: SqliteCtx,
+  staged: ReadonlyMap<string, Staged>,
+  allowed: string[],
+): Access {
+  if (!Array.isArray(allowed)) {
+    throw new DataError("allowed must be an array of table names");
+  }
+  const readable = new Set<string>();
+  const names = new Map<string, string>();
+  for (const c of listCatalog(ctx)) names.set(c.physical, c.name);
+  for (const s of staged.values()) names.set(s.physical, s.table);
+  for (const table of allowed) {
+    const c = getCatalog(ctx, table);
+    if (c !== undefined) readable.add(c.physical).add(c.name);
+    const s = staged.get(table);
+    if (s !== undefined) readable.add(s.physical);
+  }
+  return { readable, declared: allowed, nameOf: (p) => names.get(p) };
+}
