@@ -39,11 +39,12 @@ export function checkStageCycles(
     }
   }
   // from → to → the first read (in run order) that makes the edge.
+  if (!nodes.some((n) => n.stage !== undefined)) return; // nodes alone are acyclic
   const edges = new Map<Unit, Map<Unit, Because>>();
-  const units: Unit[] = [];
+  const unitSet = new Set<Unit>();
   for (const reader of nodes) {
     const to = unitOf(reader);
-    if (!units.includes(to)) units.push(to);
+    unitSet.add(to);
     for (const table of Object.values(reader.inputs)) {
       const writer = writerOf.get(table);
       if (writer === undefined || unitOf(writer) === to) continue;
@@ -52,6 +53,21 @@ export function checkStageCycles(
       if (!out.has(to)) out.set(to, { reader, table, writer });
     }
   }
+  // Only units left over by a linear topological pass can lie on a cycle.
+  const indegree = new Map<Unit, number>([...unitSet].map((u) => [u, 0]));
+  for (const outs of edges.values()) {
+    for (const to of outs.keys()) indegree.set(to, indegree.get(to)! + 1);
+  }
+  const queue = [...unitSet].filter((u) => indegree.get(u) === 0);
+  for (let i = 0; i < queue.length; i++) {
+    for (const to of edges.get(queue[i]!)?.keys() ?? []) {
+      const left = indegree.get(to)! - 1;
+      indegree.set(to, left);
+      if (left === 0) queue.push(to);
+    }
+  }
+  const resolved = new Set(queue);
+  const units = [...unitSet].filter((u) => !resolved.has(u));
   const reported = new Set<Unit>();
   for (const start of units) {
     if (reported.has(start)) continue;

@@ -174,18 +174,32 @@ function order(
     }
     upstream.set(n, ups);
   }
-  const done = new Set<NodeSpec>();
-  const out: NodeSpec[] = [];
-  let remaining = [...nodes];
-  while (remaining.length > 0) {
-    const next = remaining.find((n) =>
-      [...(upstream.get(n) ?? [])].every((u) => done.has(u))
-    );
-    if (next === undefined) break;
-    done.add(next);
-    out.push(next);
-    remaining = remaining.filter((n) => n !== next);
+  // Kahn's algorithm; among ready nodes the earliest in the file goes first.
+  const index = new Map(nodes.map((n, i) => [n, i]));
+  const downstream = new Map<NodeSpec, NodeSpec[]>();
+  const waiting = new Map<NodeSpec, number>();
+  for (const n of nodes) {
+    const ups = upstream.get(n)!;
+    waiting.set(n, ups.size);
+    for (const u of ups) {
+      const list = downstream.get(u);
+      if (list) list.push(n);
+      else downstream.set(u, [n]);
+    }
   }
+  const ready = new MinHeap<NodeSpec>((a, b) => index.get(a)! - index.get(b)!);
+  for (const n of nodes) if (waiting.get(n) === 0) ready.push(n);
+  const out: NodeSpec[] = [];
+  for (let n = ready.pop(); n !== undefined; n = ready.pop()) {
+    out.push(n);
+    for (const d of downstream.get(n) ?? []) {
+      const left = waiting.get(d)! - 1;
+      waiting.set(d, left);
+      if (left === 0) ready.push(d);
+    }
+  }
+  const placed = new Set(out);
+  const remaining = nodes.filter((n) => !placed.has(n));
   const reported = new Set<NodeSpec>();
   for (const start of remaining) {
     if (reported.has(start)) continue;
@@ -232,4 +246,44 @@ function findCycle(
     }
   }
   return undefined;
+}
+
+/** A binary min-heap. */
+class MinHeap<T> {
+  readonly #items: T[] = [];
+  constructor(private readonly less: (a: T, b: T) => number) {}
+
+  push(item: T): void {
+    const a = this.#items;
+    a.push(item);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.less(a[i]!, a[p]!) >= 0) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+
+  pop(): T | undefined {
+    const a = this.#items;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      while (true) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
+        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }

@@ -27,27 +27,42 @@ export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** Reads and hashes files once per process run, however many nodes share them. */
+/**
+ * Reads and hashes files once per run, however many nodes share them.
+ * Reads are synchronous: a run touches each file once and waits for it
+ * anyway, and thousands of small awaits cost more than they save.
+ */
 export class FileHasher {
-  readonly #cache = new Map<string, string>();
+  readonly #hashes = new Map<string, string>();
+  readonly #texts = new Map<string, string>();
 
   /** Hash of a file's bytes, or `missing`. */
-  async file(path: string): Promise<string> {
-    let h = this.#cache.get(path);
+  file(path: string): Promise<string> {
+    let h = this.#hashes.get(path);
     if (h === undefined) {
+      const text = this.#texts.get(path);
       try {
-        h = sha256(await Deno.readFile(path));
+        h = sha256(text ?? Deno.readFileSync(path));
       } catch {
         h = "missing";
       }
-      this.#cache.set(path, h);
+      this.#hashes.set(path, h);
     }
-    return h;
+    return Promise.resolve(h);
   }
 
-  /** Text of a file (cached alongside its hash). */
-  async text(path: string): Promise<string> {
-    return await Deno.readTextFile(path);
+  /** Text of a file, read once. */
+  text(path: string): Promise<string> {
+    let t = this.#texts.get(path);
+    if (t === undefined) {
+      try {
+        t = Deno.readTextFileSync(path);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      this.#texts.set(path, t);
+    }
+    return Promise.resolve(t);
   }
 }
 

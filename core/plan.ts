@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Components, inputComponents } from "./cache_key.ts";
+import { type Components, FileHasher, inputComponents } from "./cache_key.ts";
 import { type Graph, inputTables } from "./graph.ts";
 import type { CliParam } from "./params.ts";
 import { decide } from "./planner.ts";
@@ -39,8 +39,14 @@ export async function planGraph(
   opts: PlanOptions = {},
 ): Promise<PlanEntry[]> {
   const nodes = selectNodes(graph, opts.selection ?? [], { stage: opts.stage });
-  const params = await resolveRunParams(graph.nodes, nodes, opts.params ?? []);
-  const statics = await computeStatics(graph, nodes, params);
+  const hasher = new FileHasher();
+  const params = await resolveRunParams(
+    graph.nodes,
+    nodes,
+    opts.params ?? [],
+    (n) => hasher.text(n.file),
+  );
+  const statics = await computeStatics(graph, nodes, params, hasher);
   const prev = await store.getNodeCache(nodes.map((n) => n.id));
   const versions = new Map<string, string>();
   for (const t of await store.listTables()) {

@@ -131,8 +131,14 @@ export async function runGraph(
   const clock = opts.clock ?? realClock;
   const emit = opts.onEvent ?? (() => {});
   const nodes = selectNodes(graph, opts.selection ?? [], { stage: opts.stage });
-  const params = await resolveRunParams(graph.nodes, nodes, opts.params ?? []);
-  const statics = await computeStatics(graph, nodes, params);
+  const hasher = new FileHasher();
+  const params = await resolveRunParams(
+    graph.nodes,
+    nodes,
+    opts.params ?? [],
+    (n) => hasher.text(n.file),
+  );
+  const statics = await computeStatics(graph, nodes, params, hasher);
 
   const runId = newRunId(clock.now());
   const lock = await store.lock({
@@ -206,7 +212,7 @@ export async function computeStatics(
     if (node.kind === "sql") {
       try {
         normalizedSql = normalizedSqlForCache(
-          await Deno.readTextFile(node.file),
+          await hasher.text(node.file),
           node.relFile,
         );
       } catch (err) {
