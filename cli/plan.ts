@@ -10,7 +10,14 @@ import { UsageError } from "../core/errors.ts";
 import { formatTable } from "../core/format.ts";
 import { type CliParam, parseCliParam } from "../core/params.ts";
 import { planGraph } from "../core/plan.ts";
-import { appOption, type CliContext, openApp, storeOption } from "./_app.ts";
+import { loadGraph } from "../core/graph_load.ts";
+import { openStore, storeExists } from "../stores/mod.ts";
+import {
+  appOption,
+  type CliContext,
+  resolveAppDir,
+  storeOption,
+} from "./_app.ts";
 
 /** Builds the `plan` command. */
 export function planCommand(ctx: CliContext): Command {
@@ -44,7 +51,15 @@ Example:
         if (typeof p === "string") throw new UsageError(p);
         params.push(p);
       }
-      const { graph, store } = await openApp(ctx, opts);
+      const dir = resolveAppDir(opts.app, ctx.io.cwd);
+      const graph = await loadGraph(dir);
+      // A plan writes nothing: an app that never ran is planned against an
+      // empty throwaway store instead of creating its own.
+      const url = opts.store ?? ctx.io.env("RUNNEL_STORE");
+      const scratch = (await storeExists(url, dir))
+        ? undefined
+        : await Deno.makeTempDir({ prefix: "runnel_plan_" });
+      const store = await openStore(scratch ? undefined : url, scratch ?? dir);
       try {
         const plan = await planGraph(graph, store, {
           selection: nodes,
@@ -64,6 +79,7 @@ Example:
         ) ctx.io.out(l);
       } finally {
         await store.close();
+        if (scratch) await Deno.remove(scratch, { recursive: true });
       }
     });
 }

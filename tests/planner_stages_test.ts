@@ -393,3 +393,23 @@ Deno.test("runnel plan explains every node without running anything", async () =
     await store.close();
   }
 });
+
+Deno.test("runnel plan on an app that never ran writes nothing", async () => {
+  const dir = await stagedApp();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "plan", "--app", dir, "--json"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const plan = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.ok(
+    plan.every((p: { action: string; reasons: string[] }) =>
+      p.action === "run" && p.reasons[0] === "never ran successfully"
+    ),
+  );
+  await assert.rejects(
+    () => Deno.stat(join(dir, ".runnel")),
+    Deno.errors.NotFound,
+  );
+});
