@@ -8,7 +8,8 @@
 import { dirname, join, resolve } from "node:path";
 import { Option } from "npm:commander@^14.0.3";
 import type { CliIo } from "./_io.ts";
-import { AppNotFoundError } from "../core/errors.ts";
+import { AppNotFoundError, UsageError } from "../core/errors.ts";
+import { type CliParam, parseCliParam } from "../core/params.ts";
 import type { Graph } from "../core/graph.ts";
 import { loadGraph } from "../core/graph_load.ts";
 import { openStore, type Store, storeExists } from "../stores/mod.ts";
@@ -70,6 +71,24 @@ export function storeOption(): Option {
   );
 }
 
+/** The repeatable `--param name=value` option of `run` and `plan`. */
+export function paramOption(): Option {
+  return new Option(
+    "-p, --param <name=value>",
+    'set a parameter for every node that declares it; "Node Title.name=value" targets one node (repeatable)',
+  ).argParser((v: string, acc: string[] | undefined) => [...(acc ?? []), v])
+    .default([]);
+}
+
+/** Parses the `--param` values; a malformed one is a usage error. */
+export function parseParamFlags(texts: string[]): CliParam[] {
+  return texts.map((text) => {
+    const p = parseCliParam(text);
+    if (typeof p === "string") throw new UsageError(p);
+    return p;
+  });
+}
+
 /** Resolves the app, validates graph.yml (before anything is written), then opens the store. */
 export async function openApp(
   ctx: CliContext,
@@ -94,4 +113,15 @@ export async function openExistingStore(
   const url = opts.store ?? ctx.io.env("RUNNEL_STORE");
   if (!(await storeExists(url, dir))) return undefined;
   return await openStore(url, dir);
+}
+
+/** Commander parser for a positive integer option. */
+export function positiveInt(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(`${flag} needs a positive whole number, got "${v}"`);
+    }
+    return n;
+  };
 }

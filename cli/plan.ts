@@ -6,15 +6,15 @@
  */
 
 import { Command } from "npm:commander@^14.0.3";
-import { UsageError } from "../core/errors.ts";
 import { formatTable } from "../core/format.ts";
-import { type CliParam, parseCliParam } from "../core/params.ts";
 import { planGraph } from "../core/plan.ts";
 import { loadGraph } from "../core/graph_load.ts";
 import { openStore, storeExists } from "../stores/mod.ts";
 import {
   appOption,
   type CliContext,
+  paramOption,
+  parseParamFlags,
   resolveAppDir,
   storeOption,
 } from "./_app.ts";
@@ -27,12 +27,7 @@ export function planCommand(ctx: CliContext): Command {
     .addOption(appOption())
     .addOption(storeOption())
     .option("--stage <name>", "plan every node of a stage")
-    .option(
-      "-p, --param <name=value>",
-      "parameter values, as for runnel run (repeatable)",
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
-    )
+    .addOption(paramOption())
     .option("-f, --force", "plan as if --force were given")
     .option("--json", "print the plan as JSON")
     .addHelpText(
@@ -45,12 +40,7 @@ Example:
   runnel plan --param min_score=0.7`,
     )
     .action(async (nodes: string[], opts) => {
-      const params: CliParam[] = [];
-      for (const text of opts.param as string[]) {
-        const p = parseCliParam(text);
-        if (typeof p === "string") throw new UsageError(p);
-        params.push(p);
-      }
+      const params = parseParamFlags(opts.param as string[]);
       const dir = resolveAppDir(opts.app, ctx.io.cwd);
       const graph = await loadGraph(dir);
       // A plan writes nothing: an app that never ran is planned against an

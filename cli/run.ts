@@ -6,11 +6,17 @@
  */
 
 import { Command, Option } from "npm:commander@^14.0.3";
-import { UsageError } from "../core/errors.ts";
 import { formatDuration } from "../core/format.ts";
-import { type CliParam, parseCliParam } from "../core/params.ts";
 import { runGraph } from "../core/runner.ts";
-import { appOption, type CliContext, openApp, storeOption } from "./_app.ts";
+import {
+  appOption,
+  type CliContext,
+  openApp,
+  paramOption,
+  parseParamFlags,
+  positiveInt,
+  storeOption,
+} from "./_app.ts";
 import { style } from "./_io.ts";
 import { progressReporter } from "./_progress.ts";
 
@@ -24,12 +30,7 @@ export function runCommand(ctx: CliContext): Command {
     )
     .addOption(appOption())
     .addOption(storeOption())
-    .option(
-      "-p, --param <name=value>",
-      'set a parameter for every node that declares it; "Node Title.name=value" targets one node (repeatable)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
-    )
+    .addOption(paramOption())
     .addOption(
       new Option("-c, --concurrency <n>", "how many nodes may run at once")
         .argParser(positiveInt("--concurrency")),
@@ -53,12 +54,7 @@ Examples:
   runnel run -p "Score Leads.threshold=0.5"   set it for one node only`,
     )
     .action(async (nodes: string[], opts) => {
-      const params: CliParam[] = [];
-      for (const text of opts.param as string[]) {
-        const p = parseCliParam(text);
-        if (typeof p === "string") throw new UsageError(p);
-        params.push(p);
-      }
+      const params = parseParamFlags(opts.param as string[]);
       const { graph, store } = await openApp(ctx, opts);
       const io = ctx.io;
       if (graph.nodes.length === 0) {
@@ -140,15 +136,4 @@ Examples:
         await store.close();
       }
     });
-}
-
-/** Commander parser for a positive integer option. */
-export function positiveInt(flag: string): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < 1) {
-      throw new UsageError(`${flag} needs a positive whole number, got "${v}"`);
-    }
-    return n;
-  };
 }

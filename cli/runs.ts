@@ -13,10 +13,10 @@ import {
   appOption,
   type CliContext,
   openExistingStore,
+  positiveInt,
   storeOption,
 } from "./_app.ts";
 import { style } from "./_io.ts";
-import { positiveInt } from "./run.ts";
 
 function duration(r: { startedAt?: Date; finishedAt?: Date }): string {
   return r.startedAt && r.finishedAt

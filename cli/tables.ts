@@ -12,9 +12,9 @@ import {
   appOption,
   type CliContext,
   openExistingStore,
+  positiveInt,
   storeOption,
 } from "./_app.ts";
-import { positiveInt } from "./run.ts";
 
 /** Builds the `tables` command. */
 export function tablesCommand(ctx: CliContext): Command {

@@ -10,9 +10,7 @@ import { type Components, FileHasher, inputComponents } from "./cache_key.ts";
 import { type Graph, inputTables } from "./graph.ts";
 import type { CliParam } from "./params.ts";
 import { decide } from "./planner.ts";
-import { resolveRunParams } from "./run_params.ts";
-import { computeStatics } from "./runner.ts";
-import { selectNodes } from "./selection.ts";
+import { prepareSelection } from "./runner.ts";
 import type { Store } from "../stores/store.ts";
 
 /** One node of a plan. */
@@ -38,15 +36,7 @@ export async function planGraph(
   store: Store,
   opts: PlanOptions = {},
 ): Promise<PlanEntry[]> {
-  const nodes = selectNodes(graph, opts.selection ?? [], { stage: opts.stage });
-  const hasher = new FileHasher();
-  const params = await resolveRunParams(
-    graph.nodes,
-    nodes,
-    opts.params ?? [],
-    (n) => hasher.text(n.file),
-  );
-  const statics = await computeStatics(graph, nodes, params, hasher);
+  const { nodes, statics } = await prepareSelection(graph, opts);
   const prev = await store.getNodeCache(nodes.map((n) => n.id));
   const versions = new Map<string, string>();
   for (const t of await store.listTables()) {

@@ -130,15 +130,7 @@ export async function runGraph(
 ): Promise<RunResult> {
   const clock = opts.clock ?? realClock;
   const emit = opts.onEvent ?? (() => {});
-  const nodes = selectNodes(graph, opts.selection ?? [], { stage: opts.stage });
-  const hasher = new FileHasher();
-  const params = await resolveRunParams(
-    graph.nodes,
-    nodes,
-    opts.params ?? [],
-    (n) => hasher.text(n.file),
-  );
-  const statics = await computeStatics(graph, nodes, params, hasher);
+  const { nodes, params, statics } = await prepareSelection(graph, opts);
 
   const runId = newRunId(clock.now());
   const lock = await store.lock({
@@ -197,6 +189,33 @@ export async function runGraph(
   } finally {
     await lock.release();
   }
+}
+
+/** The selected nodes with their resolved parameters and input-independent key components. */
+export interface PreparedSelection {
+  nodes: NodeSpec[];
+  params: Map<string, NodeParams>;
+  statics: Map<string, Record<string, string>>;
+}
+
+/**
+ * Selects nodes, resolves their parameters and hashes everything that does
+ * not depend on inputs — the work a run and a plan share. Reads each file once.
+ */
+export async function prepareSelection(
+  graph: Graph,
+  opts: Pick<RunOptions, "selection" | "stage" | "params">,
+): Promise<PreparedSelection> {
+  const nodes = selectNodes(graph, opts.selection ?? [], { stage: opts.stage });
+  const hasher = new FileHasher();
+  const params = await resolveRunParams(
+    graph.nodes,
+    nodes,
+    opts.params ?? [],
+    (n) => hasher.text(n.file),
+  );
+  const statics = await computeStatics(graph, nodes, params, hasher);
+  return { nodes, params, statics };
 }
 
 /** Cache-key components that do not depend on inputs, for every selected node. */
