@@ -10,11 +10,7 @@ import {
   outputTables,
 } from "./graph.ts";
 import { execNode } from "./_node_exec.ts";
-import {
-  disposeWorker,
-  type PreparedWorker,
-  prepareWorker,
-} from "./sandbox/host.ts";
+import { WorkerPool } from "./_worker_pool.ts";
 import { decide } from "./planner.ts";
 import type { NodeParams } from "./run_params.ts";
 import type { Clock, NodeResult, RunEvent, RunOptions } from "./runner.ts";
@@ -65,11 +61,12 @@ export class Scheduler {
   readonly #selected: Set<string>;
   readonly #buffer: NodeRunRecord[] = [];
   /** Workers spawned ahead for nodes likely to run next. */
-  readonly #prewarmed = new Map<string, Promise<PreparedWorker>>();
+  readonly #pool: WorkerPool;
   #failFast?: string;
 
   constructor(private readonly s: SchedulerInput) {
     this.#selected = new Set(s.nodes.map((n) => n.id));
+    this.#pool = new WorkerPool(s.opts.loader);
     for (const n of s.nodes) {
       const key = n.stage !== undefined ? `stage:${n.stage}` : `node:${n.id}`;
       let u = this.#units.get(key);
@@ -102,13 +99,13 @@ export class Scheduler {
         waiting.splice(i, 1);
         progressed = true;
         if (state !== "ready") {
-          this.#dispose(node.id);
+          this.#pool.dispose(node.id);
           await this.#finish(node, "skipped", 0, 0, undefined, state.skip);
           continue;
         }
         const decision = await this.#decide(node);
         if (decision.skip) {
-          this.#dispose(node.id);
+          this.#pool.dispose(node.id);
           await this.#finish(node, "cached", 0, 0, undefined, decision.reason);
           continue;
         }
@@ -116,9 +113,8 @@ export class Scheduler {
           .finally(() => running.delete(node.id));
         running.set(node.id, p);
       }
-      // Spawning a worker costs ~13 ms of CPU on its own thread; keep at
-      // least two spawning ahead so a chain's spawns overlap on two cores.
-      if (running.size > 0) this.#prewarm(waiting, Math.max(2, limit));
+      // Keep two workers spawned ahead so a spawn overlaps other work.
+      if (running.size > 0) this.#pool.fill(waiting, Math.max(2, limit));
       if (running.size > 0) await Promise.race(running.values());
       else if (!progressed && waiting.length > 0) {
         throw new Error(
@@ -126,33 +122,8 @@ export class Scheduler {
         );
       }
     }
-    for (const id of [...this.#prewarmed.keys()]) this.#dispose(id);
+    this.#pool.close();
     await this.#flush();
-  }
-
-  /**
-   * Spawns workers for the next waiting TypeScript nodes (in dependency
-   * order) while others execute, so a node's spawn overlaps its
-   * predecessor's work. At most `limit` spare workers exist at a time.
-   */
-  #prewarm(waiting: NodeSpec[], limit: number): void {
-    for (const node of waiting) {
-      if (this.#prewarmed.size >= limit) return;
-      if (node.kind !== "ts" || this.#prewarmed.has(node.id)) continue;
-      const p = prepareWorker(node, this.s.opts.loader);
-      p.catch(() => {}); // a load error is reported when the node executes
-      this.#prewarmed.set(node.id, p);
-    }
-  }
-
-  #take(id: string): Promise<PreparedWorker> | undefined {
-    const p = this.#prewarmed.get(id);
-    this.#prewarmed.delete(id);
-    return p;
-  }
-
-  #dispose(id: string): void {
-    this.#take(id)?.then(disposeWorker, () => {});
   }
 
   #readiness(node: NodeSpec): "ready" | "wait" | { skip: string } {
@@ -257,7 +228,7 @@ export class Scheduler {
       onLog,
       loader: this.s.opts.loader,
       batchRows: this.s.opts.batchRows,
-      prepared: this.#take(node.id),
+      prepared: this.#pool.take(node.id),
     });
     if (out.ok) {
       if (out.state) unit.pub.setState(node.id, out.state);
