@@ -29,6 +29,7 @@ import {
 import { wire } from "./_graph_load_wiring.ts";
 import { assignStages, parseStages } from "./_graph_load_stages.ts";
 import { checkStageCycles } from "./_graph_load_stage_cycles.ts";
+import { fastParseDocument, type ParsedYaml } from "./_graph_yaml_fast.ts";
 
 /** The file-system calls the loader needs; swap it out in tests. */
 export interface GraphFs {
@@ -129,20 +130,25 @@ function defaultDisplayFile(file: string): string {
  * Parses and validates graph.yml text. `dir` is the app directory, `file`
  * the absolute path of graph.yml and `displayFile` its name in locations.
  *
+ * `yamlParser` picks how the YAML is read: `"auto"` (the default) tries the
+ * fast parser for plain graph files and falls back to npm:yaml for
+ * anything else; `"slow"` always uses npm:yaml (tests compare the two).
+ *
  * @throws {GraphError} with every issue found.
  */
 export function parseGraph(
   text: string,
-  opts: { dir: string; file: string; displayFile: string; fs?: GraphFs },
+  opts: {
+    dir: string;
+    file: string;
+    displayFile: string;
+    fs?: GraphFs;
+    yamlParser?: "auto" | "slow";
+  },
 ): Graph {
   const fs = opts.fs ?? denoGraphFs;
   const dir = resolve(opts.dir);
-  const lineCounter = new LineCounter();
-  const doc = YAML.parseDocument(text, {
-    lineCounter,
-    uniqueKeys: false,
-    prettyErrors: false,
-  });
+  const { doc, lineCounter } = parseYaml(text, opts.yamlParser ?? "auto");
   const ctx: Ctx = {
     dir,
     realDir: fs.realPath(dir),
@@ -235,6 +241,19 @@ export function parseGraph(
     stages: staged.stages,
     producers: wiring.producers,
   };
+}
+
+/** The YAML document of graph.yml text, by the fast path when it applies. */
+function parseYaml(text: string, mode: "auto" | "slow"): ParsedYaml {
+  const fast = mode === "auto" ? fastParseDocument(text) : undefined;
+  if (fast !== undefined) return fast;
+  const lineCounter = new LineCounter();
+  const doc = YAML.parseDocument(text, {
+    lineCounter,
+    uniqueKeys: false,
+    prettyErrors: false,
+  });
+  return { doc, lineCounter };
 }
 
 function yamlMessage(e: YAMLError): string {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Components, FileHasher, inputComponents } from "./cache_key.ts";
+import { type Components, inputComponents } from "./cache_key.ts";
 import { type Graph, inputTables } from "./graph.ts";
 import type { CliParam } from "./params.ts";
 import { decide } from "./planner.ts";

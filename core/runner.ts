@@ -93,6 +93,11 @@ export interface RunOptions {
   onLockWait?: (holder: string) => void;
   /** Recorded on the run: `cli`, `api`, `schedule`, … */
   trigger?: string;
+  /**
+   * Id to record the run under (default: a new {@link newRunId}). Lets a
+   * caller such as the dev server answer with the id before the run ends.
+   */
+  runId?: string;
   onEvent?: (e: RunEvent) => void;
   loader?: NodeLoader;
   clock?: Clock;
@@ -132,7 +137,7 @@ export async function runGraph(
   const emit = opts.onEvent ?? (() => {});
   const { nodes, params, statics } = await prepareSelection(graph, opts);
 
-  const runId = newRunId(clock.now());
+  const runId = opts.runId ?? newRunId(clock.now());
   const lock = await store.lock({
     owner: `run ${runId} (pid ${Deno.pid})`,
     wait: opts.wait !== false,
