@@ -3,13 +3,14 @@
  * the same run and prints ratios, as Markdown for the README.
  *
  * Flags: `--rows N` (default 1,000,000), `--times N` (default 50),
- * `--only sqlite|planner` to run one group.
+ * `--only sqlite|planner|server` to run one group.
  *
  * @module
  */
 
 import { overheadBench } from "./overhead_bench.ts";
 import { planBench, processBench, throughputBench } from "./planner_bench.ts";
+import { tableRowsBench, webhookBench } from "./server_bench.ts";
 import { numberFlag, printTable } from "./_util.ts";
 import { writeBench } from "./write_bench.ts";
 
@@ -28,6 +29,12 @@ if (only === undefined || only === "sqlite") {
   printTable("Embedded SQLite store", [
     ...await writeBench(rows),
     ...await overheadBench(times),
+  ]);
+}
+if (only === undefined || only === "server") {
+  printTable("Dev server", [
+    ...await tableRowsBench(),
+    ...await webhookBench(),
   ]);
 }
 if (only === undefined || only === "planner") {

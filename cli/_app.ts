@@ -13,6 +13,7 @@ import { type CliParam, parseCliParam } from "../core/params.ts";
 import type { Graph } from "../core/graph.ts";
 import { loadGraph } from "../core/graph_load.ts";
 import { openStore, type Store, storeExists } from "../stores/mod.ts";
+import { isPostgresUrl } from "../stores/_pg_url.ts";
 
 /** Name of the app definition file. */
 export const GRAPH_FILE = "graph.yml";
@@ -96,8 +97,22 @@ export async function openApp(
 ): Promise<{ graph: Graph; store: Store }> {
   const dir = resolveAppDir(opts.app, ctx.io.cwd);
   const graph = await loadGraph(dir);
-  const store = await openStore(opts.store ?? ctx.io.env("RUNNEL_STORE"), dir);
+  const store = await openStore(opts.store ?? ctx.io.env("RUNNEL_STORE"), dir, {
+    slug: graph.slug,
+  });
   return { graph, store };
+}
+
+/**
+ * The app's slug, which names its PostgreSQL schema; read from graph.yml
+ * only when `url` is a PostgreSQL URL without `?schema=`.
+ */
+export async function slugFor(
+  url: string | undefined,
+  dir: string,
+): Promise<string | undefined> {
+  if (!isPostgresUrl(url) || /[?&]schema=/.test(url!)) return undefined;
+  return (await loadGraph(dir)).slug;
 }
 
 /**
@@ -111,8 +126,9 @@ export async function openExistingStore(
 ): Promise<Store | undefined> {
   const dir = resolveAppDir(opts.app, ctx.io.cwd);
   const url = opts.store ?? ctx.io.env("RUNNEL_STORE");
-  if (!(await storeExists(url, dir))) return undefined;
-  return await openStore(url, dir);
+  const slug = await slugFor(url, dir);
+  if (!(await storeExists(url, dir, { slug }))) return undefined;
+  return await openStore(url, dir, { slug });
 }
 
 /** Commander parser for a positive integer option. */

@@ -12,10 +12,13 @@ import { RunnelError } from "../core/errors.ts";
 import type { CliContext } from "./_app.ts";
 import { createCommand } from "./create.ts";
 import { graphCommand } from "./graph.ts";
+import { listCommand } from "./list.ts";
 import { type CliIo, denoIo, style } from "./_io.ts";
 import { planCommand } from "./plan.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
+import { serveCommand } from "./serve.ts";
+import { storeCommand } from "./store.ts";
 import { tablesCommand } from "./tables.ts";
 
 /** Runnel's version, from deno.json. */
@@ -36,6 +39,9 @@ export function buildProgram(ctx: CliContext): Command {
     .addCommand(tablesCommand(ctx))
     .addCommand(runsCommand(ctx))
     .addCommand(graphCommand(ctx))
+    .addCommand(storeCommand(ctx))
+    .addCommand(serveCommand(ctx))
+    .addCommand(listCommand(ctx))
     .addHelpText(
       "after",
       `

@@ -46,10 +46,13 @@ Example:
       // A plan writes nothing: an app that never ran is planned against an
       // empty throwaway store instead of creating its own.
       const url = opts.store ?? ctx.io.env("RUNNEL_STORE");
-      const scratch = (await storeExists(url, dir))
+      const slug = graph.slug;
+      const scratch = (await storeExists(url, dir, { slug }))
         ? undefined
         : await Deno.makeTempDir({ prefix: "runnel_plan_" });
-      const store = await openStore(scratch ? undefined : url, scratch ?? dir);
+      const store = await openStore(scratch ? undefined : url, scratch ?? dir, {
+        slug,
+      });
       try {
         const plan = await planGraph(graph, store, {
           selection: nodes,

@@ -6,13 +6,17 @@
  * because it never trusts the worker.
  *
  * Canonical JS values, identical on every store:
- * Boolean → boolean, Integer → number, Float → number, Decimal → string,
+ * Boolean → boolean, Integer → number, Float → number, Decimal → string
+ * (canonical: no exponent, no leading zeros, scale kept: "15.0"),
  * Text/LongText → string, Binary → Uint8Array, Date → "YYYY-MM-DD",
- * DateTime → Date, Time → "HH:MM:SS[.fff]", Json → any JSON value.
+ * DateTime → Date, Time → "HH:MM:SS[.ffffff]" (no trailing zeros), Json →
+ * any JSON value.
  * `null` (and `undefined`) is allowed in every column except unique keys.
  *
  * @module
  */
+
+import { canonicalDecimal, canonicalTime } from "./_canonical.ts";
 
 /** The column types a table schema may use. */
 export const COLUMN_TYPES = [
@@ -107,7 +111,6 @@ function inferType(v: unknown): ColumnType {
 }
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-const TIME_RE = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?$/;
 const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const INT_RE = /^[+-]?\d+$/;
 
@@ -148,10 +151,12 @@ export function coerceValue(type: ColumnType, v: unknown): unknown {
       return INVALID;
     case "Decimal":
       if (typeof v === "number") {
-        return Number.isFinite(v) ? String(v) : INVALID;
+        return Number.isFinite(v) ? canonicalDecimal(String(v))! : INVALID;
       }
       if (typeof v === "bigint") return v.toString();
-      if (typeof v === "string" && DECIMAL_RE.test(v.trim())) return v.trim();
+      if (typeof v === "string" && DECIMAL_RE.test(v.trim())) {
+        return canonicalDecimal(v) ?? INVALID;
+      }
       return INVALID;
     case "Boolean":
       if (typeof v === "boolean") return v;
@@ -170,7 +175,7 @@ export function coerceValue(type: ColumnType, v: unknown): unknown {
       if (v instanceof Date) {
         return isNaN(v.getTime()) ? INVALID : v.toISOString().slice(0, 10);
       }
-      if (typeof v === "string" && DATE_RE.test(v)) {
+      if (typeof v === "string" && DATE_RE.test(v) && !v.startsWith("0000")) {
         return isNaN(Date.parse(v + "T00:00:00Z")) ? INVALID : v;
       }
       return INVALID;
@@ -184,7 +189,7 @@ export function coerceValue(type: ColumnType, v: unknown): unknown {
       return INVALID;
     }
     case "Time":
-      if (typeof v === "string" && TIME_RE.test(v)) return v;
+      if (typeof v === "string") return canonicalTime(v) ?? INVALID;
       return INVALID;
     case "Json":
       return isJsonValue(v, 0) ? v : INVALID;

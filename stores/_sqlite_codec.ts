@@ -5,10 +5,11 @@
  * @module
  */
 
-import type { ColumnType, Row, TableSchema } from "../core/schema.ts";
-import { COLUMN_TYPES } from "../core/schema.ts";
-import { DataError, StoreError } from "../core/errors.ts";
+import type { ColumnType, Row } from "../core/schema.ts";
+import { DataError } from "../core/errors.ts";
 import type { TableDef } from "./store.ts";
+
+export { checkTableName, normalizeDef, sameDef, stateJson } from "./_def.ts";
 
 /** Value kinds driving encode/decode; one per column. */
 export const K_PLAIN = 0;
@@ -113,109 +114,6 @@ export function decodeRows(
   return out;
 }
 
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const RESERVED_PREFIXES = ["_runnel_", "__rt_", "sqlite_"];
-
-/** Throws unless `name` can name a logical table. */
-export function checkTableName(name: string): void {
-  if (typeof name !== "string" || !NAME_RE.test(name) || name.length > 100) {
-    throw new StoreError(
-      `Table name ${
-        JSON.stringify(name)
-      } is not allowed: use letters, digits and _ (not starting with a digit, at most 100 characters)`,
-    );
-  }
-  const lower = name.toLowerCase();
-  const bad = RESERVED_PREFIXES.find((p) => lower.startsWith(p));
-  if (bad !== undefined) {
-    throw new StoreError(
-      `Table name "${name}" is not allowed: names starting with "${bad}" are reserved by Runnel; pick another name`,
-    );
-  }
-}
-
-/** Validates a definition and returns a normalized copy (no undefined keys). */
-export function normalizeDef(table: string, def: TableDef): TableDef {
-  const where = `Table "${table}"`;
-  const schema: TableSchema = {};
-  for (const [col, t] of Object.entries(def?.schema ?? {})) {
-    if (!NAME_RE.test(col)) {
-      throw new DataError(
-        `${where}: column name "${col}" is not allowed: use letters, digits and _ (not starting with a digit)`,
-      );
-    }
-    if (!(COLUMN_TYPES as readonly string[]).includes(t)) {
-      throw new DataError(
-        `${where}: column "${col}" has unknown type ${
-          JSON.stringify(t)
-        }; use one of ${COLUMN_TYPES.join(", ")}`,
-      );
-    }
-    schema[col] = t;
-  }
-  if (Object.keys(schema).length === 0) {
-    throw new DataError(
-      `${where} has no columns; declare them with init({ schema: { column: "Text", … } })`,
-    );
-  }
-  const uniqueOn = [...(def.uniqueOn ?? [])];
-  for (const col of uniqueOn) {
-    if (!(col in schema)) {
-      throw new DataError(
-        `${where}: uniqueOn names "${col}", which is not a column (columns: ${
-          Object.keys(schema).join(", ")
-        })`,
-      );
-    }
-  }
-  if (new Set(uniqueOn).size !== uniqueOn.length) {
-    throw new DataError(`${where}: uniqueOn lists a column twice`);
-  }
-  const out: TableDef = { schema, uniqueOn };
-  checkSpecial(where, schema, def.addCreated, "addCreated", "DateTime");
-  checkSpecial(where, schema, def.addMonotonicId, "addMonotonicId", "Integer");
-  if (def.addCreated !== undefined) out.addCreated = def.addCreated;
-  if (def.addMonotonicId !== undefined) out.addMonotonicId = def.addMonotonicId;
-  if (
-    out.addCreated !== undefined && out.addCreated === out.addMonotonicId
-  ) {
-    throw new DataError(
-      `${where}: addCreated and addMonotonicId name the same column`,
-    );
-  }
-  return out;
-}
-
-function checkSpecial(
-  where: string,
-  schema: TableSchema,
-  col: string | undefined,
-  option: string,
-  type: ColumnType,
-): void {
-  if (col === undefined) return;
-  if (schema[col] !== type) {
-    throw new DataError(
-      `${where}: ${option} names "${col}", which must be a ${type} column of the schema`,
-    );
-  }
-}
-
-/** True when two normalized definitions are identical (column order included). */
-export function sameDef(a: TableDef, b: TableDef): boolean {
-  const ae = Object.entries(a.schema);
-  const be = Object.entries(b.schema);
-  if (ae.length !== be.length) return false;
-  for (let i = 0; i < ae.length; i++) {
-    const x = ae[i]!;
-    const y = be[i]!;
-    if (x[0] !== y[0] || x[1] !== y[1]) return false;
-  }
-  return a.uniqueOn.length === b.uniqueOn.length &&
-    a.uniqueOn.every((c, i) => b.uniqueOn[i] === c) &&
-    a.addCreated === b.addCreated && a.addMonotonicId === b.addMonotonicId;
-}
-
 /** Converts a BigInt to a number when it fits exactly. */
 export function unBig(v: unknown): unknown {
   if (typeof v !== "bigint") return v;
@@ -239,22 +137,4 @@ export function encodeParam(v: unknown, i: number): unknown {
       i + 1
     } cannot be bound: use a string, number, bigint, boolean, Date, Uint8Array or null`,
   );
-}
-
-/** Serializes node state, which must be an object of JSON values. */
-export function stateJson(nodeId: string, state: unknown): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(state);
-  } catch (err) {
-    throw new DataError(
-      `State of node "${nodeId}" cannot be saved: ${(err as Error).message}`,
-    );
-  }
-  if (json === undefined || !json.startsWith("{")) {
-    throw new DataError(
-      `State of node "${nodeId}" must be an object of JSON values`,
-    );
-  }
-  return json;
 }

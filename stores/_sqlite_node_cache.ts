@@ -6,54 +6,10 @@
  * @module
  */
 
-import { DataError } from "../core/errors.ts";
 import type { NodeCacheRecord } from "./store.ts";
+
+export { checkNodeCache } from "./_def.ts";
 import { prep, type SqliteCtx } from "./_sqlite_catalog.ts";
-
-function stringMap(
-  nodeId: string,
-  what: string,
-  v: unknown,
-): Record<string, string> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new DataError(
-      `Cache record of node "${nodeId}": ${what} must be an object of strings`,
-    );
-  }
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (typeof x !== "string") {
-      throw new DataError(
-        `Cache record of node "${nodeId}": ${what}["${k}"] must be a string`,
-      );
-    }
-    out[k] = x;
-  }
-  return out;
-}
-
-/** Validates a record and returns a copy the caller can no longer change. */
-export function checkNodeCache(rec: NodeCacheRecord): NodeCacheRecord {
-  const id = rec?.nodeId;
-  if (typeof id !== "string" || id === "") {
-    throw new DataError("A node cache record needs a nodeId");
-  }
-  if (typeof rec.key !== "string" || typeof rec.runId !== "string") {
-    throw new DataError(
-      `Cache record of node "${id}": key and runId must be strings`,
-    );
-  }
-  if (!(rec.savedAt instanceof Date) || isNaN(rec.savedAt.getTime())) {
-    throw new DataError(`Cache record of node "${id}": savedAt must be a Date`);
-  }
-  return {
-    nodeId: id,
-    key: rec.key,
-    components: stringMap(id, "components", rec.components),
-    runId: rec.runId,
-    savedAt: new Date(rec.savedAt.getTime()),
-  };
-}
 
 /** Replaces a node's cache record (call inside the commit transaction). */
 export function writeNodeCache(ctx: SqliteCtx, rec: NodeCacheRecord): void {

@@ -237,7 +237,16 @@ export function runQuery(
   try {
     const stmt = prepareReadOnly(qc, sql, access, "query");
     stmt.setReadBigInts(true);
-    const raw = stmt.all(...bound);
+    // SQLite may re-prepare a statement when values are bound (LIMIT ?,
+    // LIKE ?), which runs the authorizer again: keep the same gate open
+    // while the statement executes.
+    qc.allowed = access.readable;
+    let raw;
+    try {
+      raw = stmt.all(...bound);
+    } finally {
+      qc.allowed = new Set();
+    }
     const out: Row[] = new Array(raw.length);
     for (let r = 0; r < raw.length; r++) {
       const src = raw[r] as Record<string, unknown>;

@@ -9,6 +9,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { StoreError } from "../core/errors.ts";
 import type { Store } from "./store.ts";
 import { openSqliteStore } from "./sqlite.ts";
+import { openPostgresStore, postgresStoreExists } from "./postgres.ts";
+import { isPostgresUrl, redactUrl, schemaForSlug } from "./_pg_url.ts";
 
 export type {
   CommitSummary,
@@ -30,11 +32,21 @@ export type {
 } from "./store.ts";
 
 const ACCEPTED =
-  "omit it for the default <app>/.runnel/runnel.db, or use sqlite:<path>, sqlite://<path>, or a path ending in .db, .sqlite or .sqlite3";
+  "omit it for the default <app>/.runnel/runnel.db, or use sqlite:<path>, sqlite://<path>, a path ending in .db, .sqlite or .sqlite3, or postgres://user@host:port/database";
 
-/** Hides the password of a `scheme://user:password@host` URL. */
-function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, "$1:***@");
+export { redactUrl };
+
+/** Options of {@link openStore} and {@link storeExists}. */
+export interface OpenStoreOptions {
+  /**
+   * The app's slug: a PostgreSQL store keeps the app in schema
+   * `runnel_<slug>` unless its URL says `?schema=`.
+   */
+  slug?: string;
+}
+
+function pgOptions(opts: OpenStoreOptions | undefined): { schema?: string } {
+  return opts?.slug === undefined ? {} : { schema: schemaForSlug(opts.slug) };
 }
 
 /**
@@ -66,24 +78,22 @@ export function sqlitePathOf(
  * - undefined → `<appDir>/.runnel/runnel.db`;
  * - `sqlite:<path>`, `sqlite://<path>` or a path ending in `.db`/`.sqlite`
  *   → that SQLite file (relative paths are relative to `appDir`);
- * - `postgres://…` → not available yet (StoreError).
+ * - `postgres://…` or `postgresql://…` → that PostgreSQL database, in
+ *   schema `runnel_<slug>` (`opts.slug`) or the URL's `?schema=`.
  */
 export function openStore(
   url: string | undefined,
   appDir: string,
+  opts?: OpenStoreOptions,
 ): Promise<Store> {
-  if (url !== undefined && /^postgres(ql)?:\/\//i.test(url.trim())) {
-    return Promise.reject(
-      new StoreError(
-        "The PostgreSQL store is not available in this version yet; use the default embedded SQLite store (omit --store)",
-      ),
-    );
+  if (isPostgresUrl(url)) {
+    return openPostgresStore(url!.trim(), pgOptions(opts));
   }
   const path = sqlitePathOf(url, appDir);
   if (path === undefined) {
     return Promise.reject(
       new StoreError(
-        `Unknown store ${JSON.stringify(redact(url ?? ""))}: ${ACCEPTED}`,
+        `Unknown store ${JSON.stringify(redactUrl(url ?? ""))}: ${ACCEPTED}`,
       ),
     );
   }
@@ -93,12 +103,17 @@ export function openStore(
 /**
  * Whether the store named by `url` already holds data, without creating
  * anything. Read-only commands use it so that `runnel tables` on an app that
- * never ran says so instead of creating an empty store.
+ * never ran says so instead of creating an empty store. A PostgreSQL store
+ * exists when its schema does.
  */
 export async function storeExists(
   url: string | undefined,
   appDir: string,
+  opts?: OpenStoreOptions,
 ): Promise<boolean> {
+  if (isPostgresUrl(url)) {
+    return await postgresStoreExists(url!.trim(), pgOptions(opts));
+  }
   const path = sqlitePathOf(url, appDir);
   if (path === undefined) return true; // other stores: let openStore decide
   try {

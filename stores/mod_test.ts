@@ -30,12 +30,11 @@ Deno.test("openStore: SQLite URL forms resolve against the app directory", () =>
   assert.equal(sqlitePathOf("sqlite:", app), undefined);
 });
 
-Deno.test("openStore: PostgreSQL and unknown URLs are refused with the accepted forms", async () => {
-  for (const url of ["postgres://u:pw@host/db", "postgresql://host/db"]) {
+Deno.test("openStore: a PostgreSQL URL needs a schema or the app's slug; unknown URLs are refused", async () => {
+  for (const url of ["postgres://u:pw@host/db", "postgresql://u:pw@host/db"]) {
     await assert.rejects(openStore(url, "/tmp"), (err: Error) => {
       assert.ok(err instanceof StoreError);
-      assert.match(err.message, /PostgreSQL store is not available/);
-      assert.match(err.message, /omit --store/);
+      assert.match(err.message, /\?schema=/);
       assert.doesNotMatch(err.message, /pw/);
       return true;
     });
@@ -43,6 +42,7 @@ Deno.test("openStore: PostgreSQL and unknown URLs are refused with the accepted 
   await assert.rejects(openStore("mysql://me:pw@x/y", "/tmp"), (err: Error) => {
     assert.ok(err instanceof StoreError);
     assert.match(err.message, /sqlite:<path>/);
+    assert.match(err.message, /postgres:\/\//);
     assert.match(err.message, /mysql:\/\/me:\*\*\*@x\/y/);
     return true;
   });

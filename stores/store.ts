@@ -2,7 +2,7 @@
  * The Store interface: the only way Runnel's core touches persistent data.
  *
  * Domain-level on purpose: tables, publications, runs, logs and node state.
- * Nothing here is SQLite-specific; `stores/sqlite.ts` and (later)
+ * Nothing here is SQLite-specific; `stores/sqlite.ts` and
  * `stores/postgres.ts` implement it, and ONE contract suite
  * (`tests/store_contract_test.ts`) runs against every implementation.
  *

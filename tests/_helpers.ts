@@ -1,10 +1,12 @@
-// Shared helpers for integration tests: temp apps on disk, real stores,
-// real workers.
+// Shared helpers for integration tests: temp apps on disk, real stores
+// (SQLite, and PostgreSQL when RUNNEL_TEST_POSTGRES_URL is reachable), real
+// workers.
 
 import { dirname, join } from "node:path";
 import { loadGraph } from "../core/graph_load.ts";
 import { runGraph, type RunOptions, type RunResult } from "../core/runner.ts";
-import { openStore, type Store } from "../stores/mod.ts";
+import { openStore, type Store, storeExists } from "../stores/mod.ts";
+import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";
 
 /** Writes `files` (path → content) into a new temp directory and returns it. */
 export async function makeApp(files: Record<string, string>): Promise<string> {
@@ -25,13 +27,18 @@ export async function writeFiles(
   }
 }
 
-/** Loads the app, opens its default SQLite store, runs it, and returns both. The caller closes the store. */
+/**
+ * Loads the app, opens its store (`url`: a `--store` value; the default
+ * SQLite store when undefined), runs it, and returns both. The caller
+ * closes the store.
+ */
 export async function runApp(
   dir: string,
   opts: RunOptions = {},
+  url?: string,
 ): Promise<{ result: RunResult; store: Store }> {
   const graph = await loadGraph(dir);
-  const store = await openStore(undefined, dir);
+  const store = await openStore(url, dir, { slug: graph.slug });
   try {
     const result = await runGraph(graph, store, opts);
     return { result, store };
@@ -45,8 +52,9 @@ export async function runApp(
 export async function runOnce(
   dir: string,
   opts: RunOptions = {},
+  url?: string,
 ): Promise<RunResult> {
-  const { result, store } = await runApp(dir, opts);
+  const { result, store } = await runApp(dir, opts, url);
   await store.close();
   return result;
 }
@@ -55,8 +63,11 @@ export async function runOnce(
 export async function readTable(
   dir: string,
   table: string,
+  url?: string,
 ): Promise<Record<string, unknown>[]> {
-  const store = await openStore(undefined, dir);
+  const store = await openStore(url, dir, {
+    slug: (await loadGraph(dir)).slug,
+  });
   try {
     return await store.readRows(table);
   } finally {
@@ -91,4 +102,65 @@ export function graphYml(
     }
   }
   return lines.join("\n") + "\n";
+}
+
+/** The store one run of a {@link storeTest} uses. */
+export interface TestStore {
+  kind: "sqlite" | "postgres";
+  /** The `--store` value; undefined for the app's default SQLite file. */
+  url: string | undefined;
+  /** CLI arguments choosing this store (`["--store", url]` or none). */
+  args: string[];
+  runApp(
+    dir: string,
+    opts?: RunOptions,
+  ): Promise<{ result: RunResult; store: Store }>;
+  runOnce(dir: string, opts?: RunOptions): Promise<RunResult>;
+  readTable(dir: string, table: string): Promise<Record<string, unknown>[]>;
+  /** Opens the app's store (the caller closes it). */
+  open(dir: string): Promise<Store>;
+  /** Whether the app's store exists (without creating it). */
+  exists(dir: string): Promise<boolean>;
+}
+
+function testStore(
+  kind: TestStore["kind"],
+  url: string | undefined,
+): TestStore {
+  return {
+    kind,
+    url,
+    args: url === undefined ? [] : ["--store", url],
+    runApp: (dir, opts) => runApp(dir, opts, url),
+    runOnce: (dir, opts) => runOnce(dir, opts, url),
+    readTable: (dir, table) => readTable(dir, table, url),
+    open: async (dir) =>
+      await openStore(url, dir, { slug: (await loadGraph(dir)).slug }),
+    exists: (dir) => storeExists(url, dir),
+  };
+}
+
+/**
+ * Registers `fn` once per store: on the default SQLite store, and on
+ * PostgreSQL (a fresh schema per test, dropped afterwards) — ignored when
+ * RUNNEL_TEST_POSTGRES_URL is unset or unreachable (the store contract test
+ * says so once).
+ */
+export function storeTest(
+  title: string,
+  fn: (s: TestStore) => Promise<void>,
+): void {
+  Deno.test(`[sqlite] ${title}`, () => fn(testStore("sqlite", undefined)));
+  Deno.test({
+    name: `[postgres] ${title}`,
+    ignore: skipReason !== undefined,
+    fn: async () => {
+      const schema = freshSchema();
+      try {
+        await fn(testStore("postgres", pgUrl(schema)));
+      } finally {
+        await dropSchema(schema);
+      }
+    },
+  });
 }

@@ -39,6 +39,8 @@ export function allTypeRows(): Row[] {
       day: "2024-02-29",
       ts: new Date("2024-03-01T12:34:56.789Z"),
       tm: "23:59:59.999",
+      // PostgreSQL (jsonb) reads objects back with their keys sorted, SQLite
+      // as written: deepEqual ignores key order, and so do content versions.
       j: { a: [1, "two", { three: 3.5 }], b: null, c: true, "ü": "ünï 🎉" },
     },
     {
@@ -51,7 +53,9 @@ export function allTypeRows(): Row[] {
       bin: new Uint8Array([42]),
       day: "1970-01-01",
       ts: new Date(0),
-      tm: "00:00",
+      // Canonical: coercion turns "00:00" into "00:00:00" (see
+      // core/schema.ts); PostgreSQL's time type would print it so.
+      tm: "00:00:00",
       j: [],
     },
     {

@@ -1,14 +1,7 @@
 // Running graphs: ordering, failure isolation, logs and run records.
 
 import assert from "node:assert/strict";
-import { openStore } from "../stores/mod.ts";
-import {
-  graphYml,
-  makeApp,
-  readTable,
-  runOnce,
-  writeFiles,
-} from "./_helpers.ts";
+import { graphYml, makeApp, storeTest, writeFiles } from "./_helpers.ts";
 
 const writer = (table: string, rows: string, fail = false) =>
   `export default async ({ table }) => {
@@ -18,49 +11,52 @@ const writer = (table: string, rows: string, fail = false) =>
     ${fail ? 'throw new Error("failed on purpose");' : ""}
   };`;
 
-Deno.test("a failing node changes nothing; downstream is skipped; independent nodes go on", async () => {
-  const dir = await makeApp({
-    "graph.yml": graphYml([
-      { file: "a.ts", outputs: ["a"] },
-      { file: "b.ts", inputs: ["a"], outputs: ["b"] },
-      { file: "c.ts", outputs: ["c"] },
-    ]),
-    "a.ts": writer("a", "[{ v: 1 }, { v: 2 }]"),
-    "b.ts": `export default async ({ table }) => {
+storeTest(
+  "a failing node changes nothing; downstream is skipped; independent nodes go on",
+  async (s) => {
+    const dir = await makeApp({
+      "graph.yml": graphYml([
+        { file: "a.ts", outputs: ["a"] },
+        { file: "b.ts", inputs: ["a"], outputs: ["b"] },
+        { file: "c.ts", outputs: ["c"] },
+      ]),
+      "a.ts": writer("a", "[{ v: 1 }, { v: 2 }]"),
+      "b.ts": `export default async ({ table }) => {
       const rows = await table("a").read();
       const t = table("b", "w");
       await t.init({ schema: { v: "Integer" } });
       await t.replace(rows.map((r) => ({ v: r.v * 10 })));
     };`,
-    "c.ts": writer("c", "[{ v: 3 }]"),
-  });
-  const first = await runOnce(dir);
-  assert.equal(first.status, "succeeded");
-  assert.deepEqual(await readTable(dir, "b"), [{ v: 10 }, { v: 20 }]);
+      "c.ts": writer("c", "[{ v: 3 }]"),
+    });
+    const first = await s.runOnce(dir);
+    assert.equal(first.status, "succeeded");
+    assert.deepEqual(await s.readTable(dir, "b"), [{ v: 10 }, { v: 20 }]);
 
-  // Now `a` appends more rows and then throws: its table must stay as it was.
-  await writeFiles(dir, {
-    "a.ts": writer("a", "[{ v: 100 }, { v: 200 }]", true),
-  });
-  const second = await runOnce(dir);
-  assert.equal(second.status, "failed");
-  const byId = Object.fromEntries(second.nodes.map((n) => [n.id, n]));
-  assert.equal(byId.a!.status, "failed");
-  assert.match(byId.a!.error!, /failed on purpose/);
-  assert.equal(byId.a!.rowsWritten, 0);
-  assert.equal(byId.b!.status, "skipped");
-  assert.equal(byId.b!.error, 'upstream failed: "A"');
-  assert.equal(
-    byId.c!.status,
-    "cached",
-    "unchanged independent node is cached",
-  );
-  assert.deepEqual(await readTable(dir, "a"), [{ v: 1 }, { v: 2 }]);
-  assert.deepEqual(await readTable(dir, "b"), [{ v: 10 }, { v: 20 }]);
-  assert.deepEqual(await readTable(dir, "c"), [{ v: 3 }]);
-});
+    // Now `a` appends more rows and then throws: its table must stay as it was.
+    await writeFiles(dir, {
+      "a.ts": writer("a", "[{ v: 100 }, { v: 200 }]", true),
+    });
+    const second = await s.runOnce(dir);
+    assert.equal(second.status, "failed");
+    const byId = Object.fromEntries(second.nodes.map((n) => [n.id, n]));
+    assert.equal(byId.a!.status, "failed");
+    assert.match(byId.a!.error!, /failed on purpose/);
+    assert.equal(byId.a!.rowsWritten, 0);
+    assert.equal(byId.b!.status, "skipped");
+    assert.equal(byId.b!.error, 'upstream failed: "A"');
+    assert.equal(
+      byId.c!.status,
+      "cached",
+      "unchanged independent node is cached",
+    );
+    assert.deepEqual(await s.readTable(dir, "a"), [{ v: 1 }, { v: 2 }]);
+    assert.deepEqual(await s.readTable(dir, "b"), [{ v: 10 }, { v: 20 }]);
+    assert.deepEqual(await s.readTable(dir, "c"), [{ v: 3 }]);
+  },
+);
 
-Deno.test("logs and console output are captured per node run", async () => {
+storeTest("logs and console output are captured per node run", async (s) => {
   const dir = await makeApp({
     "graph.yml": graphYml([{ file: "a.ts", outputs: ["a"] }, {
       file: "b.ts",
@@ -70,8 +66,8 @@ Deno.test("logs and console output are captured per node run", async () => {
       `export default ({ log }) => { log.info("hello", { n: 1 }); console.log("from console"); console.warn("careful"); };`,
     "b.ts": `export default ({ log }) => { log.error("b only"); };`,
   });
-  const r = await runOnce(dir);
-  const store = await openStore(undefined, dir);
+  const r = await s.runOnce(dir);
+  const store = await s.open(dir);
   try {
     const a = await store.listLogs(r.runId, "a");
     assert.deepEqual(a.map((l) => [l.level, l.message]), [
@@ -86,7 +82,7 @@ Deno.test("logs and console output are captured per node run", async () => {
   }
 });
 
-Deno.test("the run and every node execution are recorded", async () => {
+storeTest("the run and every node execution are recorded", async (s) => {
   const dir = await makeApp({
     "graph.yml": graphYml([
       { file: "a.ts", outputs: ["a"] },
@@ -95,8 +91,8 @@ Deno.test("the run and every node execution are recorded", async () => {
     "a.ts": writer("a", "[{ v: 1 }, { v: 2 }, { v: 3 }]"),
     "b.ts": `export default () => { throw new Error("nope"); };`,
   });
-  const r = await runOnce(dir, { params: [] });
-  const store = await openStore(undefined, dir);
+  const r = await s.runOnce(dir, { params: [] });
+  const store = await s.open(dir);
   try {
     const run = await store.getRun(r.runId.slice(0, 12));
     assert.equal(run?.id, r.runId);
@@ -118,60 +114,69 @@ Deno.test("the run and every node execution are recorded", async () => {
   }
 });
 
-Deno.test("selecting nodes runs only those, and an unproduced input says what to run first", async () => {
-  const dir = await makeApp({
-    "graph.yml": graphYml([
-      { file: "a.ts", title: "Make A", outputs: ["a"] },
-      { file: "b.ts", inputs: ["a"], outputs: ["b"] },
-    ]),
-    "a.ts": writer("a", "[{ v: 1 }]"),
-    "b.ts": writer("b", "[{ v: 2 }]"),
-  });
-  await assert.rejects(
-    () => runOnce(dir, { selection: ["b"] }),
-    /Cannot run node "B": its input table "a" has never been produced; run "Make A" first \(runnel run a\)/,
-  );
-  await assert.rejects(
-    () => runOnce(dir, { selection: ["zzz"] }),
-    /No node named "zzz"/,
-  );
-  const r = await runOnce(dir, { selection: ["Make A"] });
-  assert.deepEqual(r.nodes.map((n) => n.id), ["a"]);
-  const r2 = await runOnce(dir, { selection: ["b.ts"] });
-  assert.deepEqual(r2.nodes.map((n) => [n.id, n.status]), [["b", "succeeded"]]);
-});
+storeTest(
+  "selecting nodes runs only those, and an unproduced input says what to run first",
+  async (s) => {
+    const dir = await makeApp({
+      "graph.yml": graphYml([
+        { file: "a.ts", title: "Make A", outputs: ["a"] },
+        { file: "b.ts", inputs: ["a"], outputs: ["b"] },
+      ]),
+      "a.ts": writer("a", "[{ v: 1 }]"),
+      "b.ts": writer("b", "[{ v: 2 }]"),
+    });
+    await assert.rejects(
+      () => s.runOnce(dir, { selection: ["b"] }),
+      /Cannot run node "B": its input table "a" has never been produced; run "Make A" first \(runnel run a\)/,
+    );
+    await assert.rejects(
+      () => s.runOnce(dir, { selection: ["zzz"] }),
+      /No node named "zzz"/,
+    );
+    const r = await s.runOnce(dir, { selection: ["Make A"] });
+    assert.deepEqual(r.nodes.map((n) => n.id), ["a"]);
+    const r2 = await s.runOnce(dir, { selection: ["b.ts"] });
+    assert.deepEqual(r2.nodes.map((n) => [n.id, n.status]), [[
+      "b",
+      "succeeded",
+    ]]);
+  },
+);
 
-Deno.test("independent nodes run concurrently and dependents wait for commits", async () => {
-  const fns: Parameters<typeof graphYml>[0] = [];
-  const files: Record<string, string> = {};
-  for (let i = 0; i < 6; i++) {
-    fns.push({ file: `n${i}.ts`, outputs: [`t${i}`] });
-    files[`n${i}.ts`] = writer(`t${i}`, `[{ v: ${i} }]`);
-  }
-  fns.push({
-    file: "sum.ts",
-    inputs: fns.map((_, i) => `t${i}`),
-    outputs: ["total"],
-  });
-  files["sum.ts"] = `export default async ({ table }) => {
+storeTest(
+  "independent nodes run concurrently and dependents wait for commits",
+  async (s) => {
+    const fns: Parameters<typeof graphYml>[0] = [];
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) {
+      fns.push({ file: `n${i}.ts`, outputs: [`t${i}`] });
+      files[`n${i}.ts`] = writer(`t${i}`, `[{ v: ${i} }]`);
+    }
+    fns.push({
+      file: "sum.ts",
+      inputs: fns.map((_, i) => `t${i}`),
+      outputs: ["total"],
+    });
+    files["sum.ts"] = `export default async ({ table }) => {
     let s = 0;
     for (let i = 0; i < 6; i++) for (const r of await table("t" + i).read()) s += r.v;
     const t = table("total", "w");
     await t.init({ schema: { s: "Integer" } });
     await t.replace({ s });
   };`;
-  files["graph.yml"] = graphYml(fns);
-  const dir = await makeApp(files);
-  let max = 0;
-  let now = 0;
-  const r = await runOnce(dir, {
-    concurrency: 3,
-    onEvent: (e) => {
-      if (e.type === "node-started") max = Math.max(max, ++now);
-      if (e.type === "node-finished") now--;
-    },
-  });
-  assert.equal(r.status, "succeeded");
-  assert.ok(max > 1 && max <= 3, `max concurrency was ${max}`);
-  assert.deepEqual(await readTable(dir, "total"), [{ s: 15 }]);
-});
+    files["graph.yml"] = graphYml(fns);
+    const dir = await makeApp(files);
+    let max = 0;
+    let now = 0;
+    const r = await s.runOnce(dir, {
+      concurrency: 3,
+      onEvent: (e) => {
+        if (e.type === "node-started") max = Math.max(max, ++now);
+        if (e.type === "node-finished") now--;
+      },
+    });
+    assert.equal(r.status, "succeeded");
+    assert.ok(max > 1 && max <= 3, `max concurrency was ${max}`);
+    assert.deepEqual(await s.readTable(dir, "total"), [{ s: 15 }]);
+  },
+);

@@ -44,14 +44,19 @@ export type ContractTest = (
 
 /**
  * Registers every contract test for the store called `name`. `open` must
- * return a fresh, empty store each time it is called.
+ * return a fresh, empty store each time it is called. With `ignore`, the
+ * tests are registered as ignored (the store is not available here).
  */
 export function storeContract(
   name: string,
   open: () => Promise<OpenedStore>,
+  opts: { ignore?: boolean } = {},
 ): void {
   const test: ContractTest = (title, fn) => {
-    Deno.test(`store contract (${name}): ${title}`, async () => {
+    Deno.test({
+      name: `store contract (${name}): ${title}`,
+      ignore: opts.ignore === true,
+    }, async () => {
       const opened = await open();
       const all: Store[] = [opened.store];
       const h: Harness = {

@@ -372,3 +372,24 @@ Deno.test("a host-side write error surfaces at flush() and can be handled", asyn
   assert.equal(node.status, "succeeded", node.error);
   assert.deepEqual(await readTable(dir, "out"), [{ id: 1 }, { id: 2 }]);
 });
+
+Deno.test("readSql binds parameters anywhere: LIMIT ?, LIKE ?", async () => {
+  const { dir, node } = await runNode(
+    `
+    const src = table("src");
+    const limited = await src.readSql("select id from {{ this }} order by id limit ?", [2]);
+    const liked = await src.readSql("select count(*) as n from {{ this }} where name like ?", ["n1%"]);
+    const out = table("out", "w");
+    await out.init({ schema: { k: "Text", v: "Json" } });
+    await out.append([{ k: "limited", v: limited }, { k: "liked", v: liked[0].n }]);
+  `,
+    "",
+    ["src"],
+  );
+  assert.equal(node.status, "succeeded", node.error);
+  const rows = Object.fromEntries(
+    (await readTable(dir, "out")).map((r) => [r.k, r.v]),
+  );
+  assert.deepEqual(rows.limited, [{ id: 1 }, { id: 2 }]);
+  assert.equal(rows.liked, 11); // n1, n10..n19
+});

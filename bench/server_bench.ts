@@ -1,0 +1,242 @@
+// The dev server: (e) a page of rows of a 1,000,000-row table through
+// GET /api/tables/:name/rows vs store.readRows, and (f) webhook ingestion
+// of 100,000 records in batches of 1,000 vs raw publications.
+
+import { createServer } from "../server/mod.ts";
+import { WEBHOOK_DEF } from "../server/_webhook_writer.ts";
+import { openStore } from "../stores/mod.ts";
+import { type BenchRow, median, rate, tempApp } from "./_util.ts";
+
+const BASE = Date.UTC(2026, 0, 1);
+const PAGE = 50;
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+}
+
+/** Offsets spread evenly over the table, shuffled deterministically. */
+function offsets(rows: number, times: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) {
+    out.push(Math.floor(((i * 7919) % times) / times * (rows - PAGE)));
+  }
+  return out;
+}
+
+/** Fills `leads` with `rows` rows in the app's default store. */
+async function fill(dir: string, rows: number): Promise<void> {
+  const store = await openStore(undefined, dir);
+  const pub = await store.beginPublication();
+  await pub.init("leads", {
+    schema: {
+      id: "Text",
+      email: "Text",
+      score: "Float",
+      created_at: "DateTime",
+    },
+    uniqueOn: ["id"],
+  });
+  for (let i = 0; i < rows; i += 10_000) {
+    const batch = [];
+    for (let j = i; j < Math.min(rows, i + 10_000); j++) {
+      batch.push({
+        id: "L-" + j,
+        email: "user" + j + "@example.com",
+        score: (j % 100) / 100,
+        created_at: new Date(BASE + j * 1000),
+      });
+    }
+    await pub.append("leads", batch);
+  }
+  await pub.commit({ runId: "bench" });
+  await store.close();
+}
+
+/**
+ * (e) `GET /api/tables/leads/rows?offset=…&limit=50` at offsets spread
+ * over a `rows`-row table: median and p95 of `times` requests (JSON body
+ * read), against `store.readRows` at the same offsets.
+ */
+export async function tableRowsBench(
+  rows = 1_000_000,
+  times = 200,
+): Promise<BenchRow[]> {
+  const dir = await tempApp({
+    "graph.yml": "title: Bench\nstores:\n  - table: leads\nfunctions: []\n",
+  });
+  await fill(dir, rows);
+  const at = offsets(rows, times);
+  const server = await createServer({ appDir: dir, watch: false, ui: false });
+  try {
+    const raw: number[] = [];
+    for (const offset of at) {
+      const t0 = performance.now();
+      await server.store.readRows("leads", { offset, limit: PAGE });
+      raw.push(performance.now() - t0);
+    }
+    const api: number[] = [];
+    for (const offset of at) {
+      const t0 = performance.now();
+      const res = await server.app.request(
+        `/api/tables/leads/rows?offset=${offset}&limit=${PAGE}`,
+      );
+      const body = await res.json();
+      if (body.rows.length !== PAGE) throw new Error(`short page at ${offset}`);
+      api.push(performance.now() - t0);
+    }
+    const sorted: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await (await server.app.request(
+        `/api/tables/leads/rows?limit=${PAGE}&order=-score`,
+      )).json();
+      sorted.push(performance.now() - t0);
+    }
+    const p50 = median(api);
+    const base = median(raw);
+    const n = rows.toLocaleString("en-US");
+    return [
+      {
+        name: `(e) raw store.readRows, page of ${PAGE} of ${n} rows, p50 (p95)`,
+        value: `${base.toFixed(1)} ms (${percentile(raw, 0.95).toFixed(1)} ms)`,
+        ratio: "100%",
+      },
+      {
+        name: `(e) GET /api/tables/:name/rows, page of ${PAGE}, p50 (p95)`,
+        value: `${p50.toFixed(1)} ms (${percentile(api, 0.95).toFixed(1)} ms)`,
+        ratio: `${Math.round((p50 / base) * 100)}% of the time`,
+        goal: "p50 ≤ 20 ms",
+        met: p50 <= 20,
+      },
+      {
+        name: `(e) same, first page sorted by a column (order=-score), p50`,
+        value: `${median(sorted).toFixed(1)} ms`,
+      },
+    ];
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function records(from: number, n: number): Record<string, unknown>[] {
+  const out = [];
+  for (let i = from; i < from + n; i++) {
+    out.push({
+      event: "signup",
+      id: i,
+      email: `user${i}@example.com`,
+      score: i % 100,
+    });
+  }
+  return out;
+}
+
+/** Baseline: one raw publication (init, append, commit) per batch. */
+async function rawPublications(total: number, batch: number): Promise<number> {
+  const dir = await Deno.makeTempDir({ prefix: "runnel_bench_hook_" });
+  const store = await openStore(undefined, dir);
+  const bodies = [];
+  for (let i = 0; i < total; i += batch) {
+    bodies.push(records(i, batch).map((record) => ({ record })));
+  }
+  const t0 = performance.now();
+  for (const rows of bodies) {
+    const pub = await store.beginPublication();
+    await pub.init("events", WEBHOOK_DEF);
+    await pub.append("events", rows);
+    await pub.commit({ runId: "bench" });
+  }
+  const ms = performance.now() - t0;
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+  return ms;
+}
+
+/** Posts every body to the webhook, `inFlight` at a time; returns ms and the count stored. */
+async function postAll(
+  bodies: string[],
+  inFlight: number,
+): Promise<{ ms: number; stored: number; received: number }> {
+  const dir = await tempApp({
+    "graph.yml": "title: Bench\nfunctions:\n  - webhook: events\n",
+  });
+  const server = await createServer({ appDir: dir, watch: false, ui: false });
+  try {
+    let next = 0;
+    let received = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++]!;
+          const res = await server.app.request("/webhooks/events", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          });
+          if (res.status !== 200) throw new Error(await res.text());
+          const { received: n } = await res.json();
+          received += n;
+        }
+      }),
+    );
+    const ms = performance.now() - t0;
+    const stored = (await server.store.describeTable("events"))?.rowCount ?? 0;
+    return { ms, stored, received };
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * (f) `POST /webhooks/events` with `total` records in JSON arrays of
+ * `batch`, one request at a time and 8 at a time, against one raw
+ * publication per batch. Checks that every record was stored.
+ */
+export async function webhookBench(
+  total = 100_000,
+  batch = 1_000,
+): Promise<BenchRow[]> {
+  const bodies: string[] = [];
+  for (let i = 0; i < total; i += batch) {
+    bodies.push(JSON.stringify(records(i, batch)));
+  }
+  const base = await rawPublications(total, batch);
+  const baseRate = total / (base / 1000);
+  const out: BenchRow[] = [{
+    name: `(f) raw Publication per batch of ${batch}, ${
+      total.toLocaleString("en-US")
+    } records`,
+    value: rate(total, base).replace("rows", "records"),
+    ratio: "100%",
+  }];
+  for (const inFlight of [1, 8]) {
+    const r = await postAll(bodies, inFlight);
+    if (r.stored !== total || r.received !== total) {
+      throw new Error(
+        `webhook bench lost records: sent ${total}, acknowledged ${r.received}, stored ${r.stored}`,
+      );
+    }
+    const recPerS = total / (r.ms / 1000);
+    out.push({
+      name:
+        `(f) POST /webhooks/:table, ${inFlight} request(s) in flight, nothing lost`,
+      value: rate(total, r.ms).replace("rows", "records"),
+      ratio: `${Math.round((recPerS / baseRate) * 100)}%`,
+      goal: "≥ 50,000 records/s",
+      met: recPerS >= 50_000,
+    });
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const { printTable } = await import("./_util.ts");
+  printTable("Dev server", [
+    ...await tableRowsBench(),
+    ...await webhookBench(),
+  ]);
+}

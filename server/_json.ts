@@ -1,0 +1,52 @@
+/**
+ * JSON answers of the dev server: rows may hold Dates (ISO strings),
+ * binary values (base64 strings) and big integers (decimal strings).
+ *
+ * @module
+ */
+
+import type { Context } from "npm:hono@^4.6.0";
+import type { ContentfulStatusCode } from "npm:hono@^4.6.0/utils/http-status";
+
+function replacer(_key: string, v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (v instanceof Uint8Array) {
+    let s = "";
+    for (let i = 0; i < v.length; i += 0x8000) {
+      s += String.fromCharCode(...v.subarray(i, i + 0x8000));
+    }
+    return btoa(s);
+  }
+  return v;
+}
+
+/** Serializes `data` with the replacements above. */
+export function toJson(data: unknown): string {
+  return JSON.stringify(data, replacer);
+}
+
+/** A JSON response with {@link toJson}. */
+export function sendJson(
+  c: Context,
+  data: unknown,
+  status: ContentfulStatusCode = 200,
+): Response {
+  return c.body(toJson(data), status, {
+    "content-type": "application/json; charset=utf-8",
+  });
+}
+
+/** `{ error }` with `status`, plus any extra fields. */
+export function sendError(
+  c: Context,
+  status: ContentfulStatusCode,
+  error: string,
+  extra: Record<string, unknown> = {},
+): Response {
+  return sendJson(c, { error, ...extra }, status);
+}
+
+/** Date → ISO string; undefined stays undefined. */
+export function iso(d: Date | undefined): string | undefined {
+  return d === undefined ? undefined : d.toISOString();
+}

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { openStore } from "../stores/mod.ts";
+import type { Store } from "../stores/store.ts";
+import { readPage } from "./_pages.ts";
+
+const SCHEMA = {
+  id: "Text",
+  n: "Integer",
+  f: "Float",
+  ok: "Boolean",
+  d: "Decimal",
+  day: "Date",
+  at: "DateTime",
+  t: "Time",
+  j: "Json",
+  b: "Binary",
+  long: "LongText",
+} as const;
+
+function row(i: number) {
+  return {
+    id: `k${i}`,
+    n: i % 7 === 0 ? null : i,
+    f: i / 3,
+    ok: i % 2 === 0,
+    d: `${i}.50`,
+    day: "2026-01-02",
+    at: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+    t: "12:34:56",
+    j: { i, tags: ["a", i] },
+    b: new Uint8Array([i % 256, 1, 2]),
+    long: "x".repeat(i % 10),
+  };
+}
+
+/** `store` with readRows counted, to tell seeks from fallbacks. */
+function spied(store: Store): { store: Store; calls: number[] } {
+  const calls: number[] = [];
+  const proxy = Object.create(store) as Store;
+  proxy.readRows = (name, opts) => {
+    calls.push(opts?.offset ?? 0);
+    return store.readRows(name, opts);
+  };
+  Object.defineProperty(proxy, "kind", { value: store.kind });
+  proxy.beginPublication = () => store.beginPublication();
+  proxy.describeTable = (n) => store.describeTable(n);
+  return { store: proxy, calls };
+}
+
+Deno.test("readPage: seeks give exactly what readRows gives, every type", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runnel_pages_" });
+  const store = await openStore(undefined, dir);
+  try {
+    const pub = await store.beginPublication();
+    await pub.init("t", { schema: { ...SCHEMA }, uniqueOn: ["id"] });
+    await pub.append("t", Array.from({ length: 12_000 }, (_, i) => row(i)));
+    await pub.commit({ runId: "r" });
+    const info = (await store.describeTable("t"))!;
+    const spy = spied(store);
+    for (const offset of [0, 4_999, 5_000, 7_777, 11_990, 11_999, 12_000]) {
+      assert.deepEqual(
+        await readPage(spy.store, info, offset, 20),
+        await store.readRows("t", { offset, limit: 20 }),
+        `offset ${offset}`,
+      );
+    }
+    assert.deepEqual(spy.calls, [0, 4_999], "seeks from 5,000 on");
+    // Upserts leave gaps in the rowids: the page falls back and stays right.
+    const up = await store.beginPublication();
+    await up.upsert("t", [{ ...row(3), f: 99 }, { ...row(20_000) }]);
+    await up.commit({ runId: "r2" });
+    const after = (await store.describeTable("t"))!;
+    for (const offset of [0, 6_000, 11_995]) {
+      assert.deepEqual(
+        await readPage(store, after, offset, 10),
+        await store.readRows("t", { offset, limit: 10 }),
+        `after upsert, offset ${offset}`,
+      );
+    }
+    // Ordered pages go through readRows.
+    assert.deepEqual(
+      await readPage(store, after, 6_000, 5, [{ column: "f", desc: true }]),
+      await store.readRows("t", {
+        offset: 6_000,
+        limit: 5,
+        orderBy: [{ column: "f", desc: true }],
+      }),
+    );
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("readPage: generated columns, the seek path taken, past the end", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runnel_pages_" });
+  const real = await openStore(undefined, dir);
+  try {
+    const pub = await real.beginPublication();
+    await pub.init("g", {
+      schema: { seq: "Integer", created: "DateTime", v: "Text" },
+      uniqueOn: [],
+      addMonotonicId: "seq",
+      addCreated: "created",
+    });
+    await pub.append(
+      "g",
+      Array.from({ length: 6_000 }, (_, i) => ({ v: `v${i}` })),
+    );
+    await pub.commit({ runId: "r" });
+    const info = (await real.describeTable("g"))!;
+    const { store, calls } = spied(real);
+    const page = await readPage(store, info, 5_500, 3);
+    assert.deepEqual(
+      page,
+      await real.readRows("g", { offset: 5_500, limit: 3 }),
+    );
+    assert.equal(page[0]!.seq, 5_501);
+    assert.ok(page[0]!.created instanceof Date);
+    assert.deepEqual(calls, [], "served by a seek");
+    await readPage(store, info, 10, 3);
+    assert.deepEqual(calls, [10], "small offsets use readRows");
+    assert.deepEqual(await readPage(store, info, 6_000, 3), []);
+  } finally {
+    await real.close();
+  }
+});

@@ -1,0 +1,152 @@
+/**
+ * `/ui/runs.js` (the Runs list) and `/ui/run.js` (one run: a per-node
+ * timeline and its logs, both following the event stream while it runs).
+ *
+ * @module
+ */
+
+/** Source of `/ui/runs.js`. */
+export const RUNS_JS = String.raw`
+import { badge, el, fmtMs, fmtTime, getJson, normRuns, onEvent, showError, startRun } from "/ui/api.js";
+
+const box = document.getElementById("runs");
+const msg = document.getElementById("runs-msg");
+let timer = 0;
+
+function durationOf(r) {
+  if (r.durationMs !== undefined && r.durationMs !== null) return r.durationMs;
+  if (!r.startedAt) return undefined;
+  return (r.finishedAt ? new Date(r.finishedAt) : new Date()) - new Date(r.startedAt);
+}
+
+async function load() {
+  try {
+    const runs = normRuns(await getJson("/api/runs?limit=100"));
+    if (!runs.length) { box.replaceChildren(el("p", { class: "empty" }, "No runs yet. Start one with “Run graph”.")); return; }
+    box.replaceChildren(el("div", { class: "scroll" }, el("table", { class: "data", "aria-label": "Runs" },
+      el("thead", {}, el("tr", {}, ["Run", "Status", "Started", "Duration", "Trigger", "Selection"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, runs.map((r) => el("tr", {},
+        el("td", {}, el("a", { href: "/runs/" + encodeURIComponent(r.id), class: "mono" }, r.id)),
+        el("td", {}, badge(r.status)), el("td", {}, fmtTime(r.startedAt)), el("td", { class: "num" }, fmtMs(durationOf(r))),
+        el("td", {}, r.trigger), el("td", { class: "mono" }, r.selection.join(" ") || "all")))))));
+    document.body.dataset.ready = "1";
+  } catch (err) { showError(box, err); }
+}
+const soon = () => { clearTimeout(timer); timer = setTimeout(load, 200); };
+
+document.getElementById("run-all").onclick = async (e) => {
+  e.target.disabled = true;
+  try {
+    const id = await startRun(document.getElementById("run-force").checked ? { force: true } : {});
+    msg.replaceChildren("Run ", el("a", { href: "/runs/" + encodeURIComponent(id) }, id), " started.");
+    soon();
+  } catch (err) { showError(msg, err); } finally { e.target.disabled = false; }
+};
+onEvent((e) => { if (e.type.startsWith("run-") || e.type === "node-finished") soon(); }, load);
+load();
+`;
+
+/** Source of `/ui/run.js`. */
+export const RUN_JS = String.raw`
+import { badge, el, fmtMs, fmtTime, getJson, logLine, normRun, onEvent, showError } from "/ui/api.js";
+
+const main = document.getElementById("main");
+const runId = main.dataset.runId;
+const head = document.getElementById("run-head");
+const gantt = document.getElementById("gantt");
+const logs = document.getElementById("run-logs");
+let data = null;
+let timer = 0;
+let ticker = 0;
+let logCount = 0;
+
+const ms = (t) => t ? new Date(t).getTime() : NaN;
+
+function drawHead(r, nodes) {
+  const dur = r.durationMs ?? ((r.finishedAt ? ms(r.finishedAt) : Date.now()) - ms(r.startedAt));
+  const params = Object.entries(r.params || {});
+  head.replaceChildren(el("dl", { class: "kv" },
+    el("dt", {}, "status"), el("dd", {}, badge(r.status)),
+    el("dt", {}, "started"), el("dd", {}, fmtTime(r.startedAt)),
+    el("dt", {}, "duration"), el("dd", {}, fmtMs(dur)),
+    el("dt", {}, "trigger"), el("dd", {}, r.trigger || ""),
+    el("dt", {}, "selection"), el("dd", { class: "mono" }, r.selection.join(" ") || "all"),
+    params.length ? [el("dt", {}, "parameters"), el("dd", { class: "mono" }, params.map(([k, v]) => k + "=" + v).join("  "))] : null,
+    el("dt", {}, "nodes"), el("dd", {}, nodes.length + " (" + nodes.filter((n) => n.status === "succeeded").length + " succeeded, " +
+      nodes.filter((n) => n.status === "cached").length + " cached, " + nodes.filter((n) => n.status === "failed").length + " failed)")));
+}
+
+function drawGantt(r, nodes) {
+  const t0 = ms(r.startedAt);
+  const ends = nodes.map((n) => ms(n.finishedAt) || (n.startedAt ? Date.now() : NaN)).filter((x) => !isNaN(x));
+  const t1 = Math.max(r.finishedAt ? ms(r.finishedAt) : Date.now(), ...ends, t0 + 1);
+  const span = t1 - t0;
+  const rows = [];
+  for (const n of nodes) {
+    const s = ms(n.startedAt), e = ms(n.finishedAt) || (n.status === "running" ? Date.now() : s);
+    const bar = el("div", { class: "bar st-" + n.status, title: n.status + (n.reason ? ": " + n.reason : "") });
+    if (!isNaN(s)) {
+      bar.style.left = ((s - t0) / span * 100).toFixed(2) + "%";
+      bar.style.width = (Math.max(0, e - s) / span * 100).toFixed(2) + "%";
+    } else bar.hidden = true;
+    rows.push(el("a", { href: "/?node=" + encodeURIComponent(n.nodeId), title: n.reason || "" }, n.title),
+      el("div", { class: "track", role: "img", "aria-label": n.title + ": " + n.status + " " + fmtMs(n.durationMs) }, bar),
+      el("div", { class: "dur" }, badge(n.status), " ", fmtMs(n.durationMs ?? (n.status === "running" ? Date.now() - s : undefined)),
+        n.rowsWritten ? " · " + n.rowsWritten + " rows" : ""));
+    const note = n.error || n.reason;
+    if (note) rows.push(el("span"), el("div", { class: n.error ? "msg err" : "muted" }, note), el("span"));
+  }
+  gantt.replaceChildren(...(rows.length ? rows : [el("p", { class: "muted" }, "No node has started yet.")]));
+}
+
+function draw() {
+  if (!data) return;
+  drawHead(data.run, data.nodes);
+  drawGantt(data.run, data.nodes);
+  const running = data.run.status === "running";
+  if (running && !ticker) ticker = setInterval(draw, 250);
+  if (!running && ticker) { clearInterval(ticker); ticker = 0; }
+}
+
+function appendLog(l) {
+  const stick = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 8;
+  logs.append(logLine(l, true));
+  logCount++;
+  if (stick) logs.scrollTop = logs.scrollHeight;
+}
+
+async function load() {
+  try {
+    data = normRun(await getJson("/api/runs/" + encodeURIComponent(runId)));
+    draw();
+    logs.replaceChildren();
+    logCount = 0;
+    for (const l of data.logs) appendLog(l);
+    if (!logCount) logs.append(el("span", { class: "muted empty-logs" }, "No log lines."));
+    document.body.dataset.ready = "1";
+  } catch (err) { showError(head, err); }
+}
+const soon = () => { clearTimeout(timer); timer = setTimeout(load, 150); };
+
+onEvent((e) => {
+  if (e.runId !== runId && !(data && e.runId && data.run.id === e.runId)) return;
+  if (e.type === "log") {
+    const placeholder = logs.querySelector(".empty-logs");
+    if (placeholder) placeholder.remove();
+    appendLog(e);
+  } else if (e.type === "node-started" && data) {
+    const n = data.nodes.find((x) => x.nodeId === e.nodeId);
+    if (n) { n.status = "running"; n.startedAt = n.startedAt || new Date().toISOString(); draw(); } else soon();
+  } else if (e.type === "node-finished" || e.type === "run-finished" || e.type === "run-started") {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      try {
+        const fresh = normRun(await getJson("/api/runs/" + encodeURIComponent(runId)));
+        data = fresh;
+        draw();
+      } catch (err) { showError(head, err); }
+    }, 100);
+  }
+}, load);
+load();
+`;

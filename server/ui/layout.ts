@@ -1,0 +1,218 @@
+/**
+ * Server-side DAG layout for the dashboard's Graph page. Nodes and tables are
+ * both boxes; edges run node → table (outputs) and table → node (inputs).
+ * Positions come from dagre, run once per graph content: the result is
+ * cached under a key built from everything that affects the drawing, so a
+ * 1,000-node graph is laid out once, not on every page load.
+ *
+ * @module
+ */
+
+import dagre from "npm:@dagrejs/dagre@^1";
+import type { Graph } from "../../core/graph.ts";
+
+/** One box of the drawing: a node or a table. Coordinates are the top-left corner. */
+export interface LayoutBox {
+  /** `n:<node id>` or `t:<table name>`; unique in the drawing. */
+  key: string;
+  kind: "node" | "table";
+  /** Node id or table name. */
+  ref: string;
+  label: string;
+  /** Second line: the node file, or `webhook` for a webhook-fed table. */
+  sub?: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** One edge, as a polyline. */
+export interface LayoutEdge {
+  from: string;
+  to: string;
+  /** Flat list of coordinates: x0, y0, x1, y1, … */
+  points: number[];
+}
+
+/** What `GET /ui/layout.json` answers. */
+export interface Layout {
+  /** Identifies the graph content; changes exactly when the drawing would. */
+  key: string;
+  title: string;
+  width: number;
+  height: number;
+  boxes: LayoutBox[];
+  edges: LayoutEdge[];
+  /** Milliseconds the layout took when it was computed (0 for an empty graph). */
+  layoutMs: number;
+}
+
+interface BoxSpec {
+  key: string;
+  kind: "node" | "table";
+  ref: string;
+  label: string;
+  sub?: string;
+}
+
+/** Boxes and edges of a graph, before positions. */
+export function layoutInput(
+  graph: Pick<Graph, "title" | "nodes" | "stores" | "webhooks">,
+): { title: string; boxes: BoxSpec[]; edges: [string, string][] } {
+  const boxes: BoxSpec[] = [];
+  const tables = new Map<string, BoxSpec>();
+  const table = (name: string): string => {
+    const key = `t:${name}`;
+    if (!tables.has(key)) {
+      const box: BoxSpec = { key, kind: "table", ref: name, label: name };
+      tables.set(key, box);
+      boxes.push(box);
+    }
+    return key;
+  };
+  for (const s of graph.stores) table(s.table);
+  for (const w of graph.webhooks) {
+    tables.get(table(w.table))!.sub = "webhook";
+  }
+  const edges: [string, string][] = [];
+  const seen = new Set<string>();
+  const edge = (a: string, b: string) => {
+    const k = `${a}\u0000${b}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      edges.push([a, b]);
+    }
+  };
+  for (const n of graph.nodes) {
+    const key = `n:${n.id}`;
+    boxes.push({
+      key,
+      kind: "node",
+      ref: n.id,
+      label: n.title,
+      sub: n.relFile,
+    });
+    for (const t of Object.values(n.inputs)) edge(table(t), key);
+    for (const t of Object.values(n.outputs)) edge(key, table(t));
+  }
+  return { title: graph.title, boxes, edges };
+}
+
+const CHAR_W = 7.2;
+
+function size(b: BoxSpec): { width: number; height: number } {
+  // The node's second line also shows its status (" · succeeded").
+  const sub = (b.sub?.length ?? 0) + (b.kind === "node" ? 12 : 0);
+  const text = Math.max(b.label.length * 1.08, sub * 0.92);
+  if (b.kind === "node") {
+    return {
+      width: Math.round(Math.min(300, Math.max(140, text * CHAR_W + 28))),
+      height: 46,
+    };
+  }
+  return {
+    width: Math.round(Math.min(240, Math.max(96, text * CHAR_W + 30))),
+    height: b.sub ? 40 : 30,
+  };
+}
+
+/**
+ * Lays out a graph with dagre, left to right. Large graphs use dagre's
+ * `tight-tree` ranker, which is much faster than network simplex at a
+ * thousand boxes and still gives compact ranks.
+ */
+export function computeLayout(
+  graph: Pick<Graph, "title" | "nodes" | "stores" | "webhooks">,
+): Layout {
+  const input = layoutInput(graph);
+  const key = layoutKey(input);
+  const t0 = performance.now();
+  const g = new dagre.graphlib.Graph({ multigraph: false });
+  g.setGraph({
+    rankdir: "LR",
+    nodesep: 18,
+    ranksep: 56,
+    edgesep: 8,
+    marginx: 24,
+    marginy: 24,
+    ranker: input.boxes.length > 300 ? "tight-tree" : "network-simplex",
+  });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const b of input.boxes) g.setNode(b.key, size(b));
+  for (const [a, b] of input.edges) g.setEdge(a, b);
+  if (input.boxes.length > 0) dagre.layout(g);
+  const boxes: LayoutBox[] = input.boxes.map((b) => {
+    const n = g.node(b.key);
+    const box: LayoutBox = {
+      ...b,
+      x: Math.round(n.x - n.width / 2),
+      y: Math.round(n.y - n.height / 2),
+      w: n.width,
+      h: n.height,
+    };
+    if (box.sub === undefined) delete box.sub;
+    return box;
+  });
+  const edges: LayoutEdge[] = input.edges.map(([from, to]) => ({
+    from,
+    to,
+    points: (g.edge(from, to)?.points ?? []).flatMap((p) => [
+      Math.round(p.x),
+      Math.round(p.y),
+    ]),
+  }));
+  const gg = g.graph();
+  return {
+    key,
+    title: input.title,
+    width: Math.ceil(gg.width ?? 0),
+    height: Math.ceil(gg.height ?? 0),
+    boxes,
+    edges,
+    layoutMs: input.boxes.length > 0 ? Math.round(performance.now() - t0) : 0,
+  };
+}
+
+/** A short, stable hash of everything the drawing depends on. */
+export function layoutKey(input: ReturnType<typeof layoutInput>): string {
+  const text = JSON.stringify(input);
+  // FNV-1a, two lanes: plenty to tell graph versions apart in a small cache.
+  let a = 0x811c9dc5, b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36);
+}
+
+/** Keeps the last few layouts by graph content. */
+export class LayoutCache {
+  #entries = new Map<string, Layout>();
+  #hits = 0;
+  constructor(readonly capacity = 4) {}
+
+  /** The layout of `graph`, computed only when its content was not seen recently. */
+  get(graph: Pick<Graph, "title" | "nodes" | "stores" | "webhooks">): Layout {
+    const key = layoutKey(layoutInput(graph));
+    const hit = this.#entries.get(key);
+    if (hit) {
+      this.#hits++;
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      return hit;
+    }
+    const layout = computeLayout(graph);
+    this.#entries.set(key, layout);
+    while (this.#entries.size > this.capacity) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    return layout;
+  }
+
+  /** Number of requests served from the cache (for tests). */
+  get hits(): number {
+    return this.#hits;
+  }
+}

@@ -1,0 +1,70 @@
+// Runs through the dev server that go wrong, and the runner's runId seam.
+
+import assert from "node:assert/strict";
+import { createServer } from "../server/mod.ts";
+import { copyLeads, readSse } from "../server/_test_util.ts";
+import { runOnce } from "./_helpers.ts";
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+async function json(
+  s: Awaited<ReturnType<typeof createServer>>,
+  path: string,
+  init?: RequestInit,
+) {
+  const res = await s.app.request(path, init);
+  return { status: res.status, body: await res.json() as Any };
+}
+
+function post(body: unknown): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+}
+
+async function serve(dir?: string) {
+  return await createServer({ appDir: dir ?? await copyLeads(), watch: false });
+}
+
+Deno.test("server API: a run that cannot start is reported, not crashed", async () => {
+  const s = await serve();
+  try {
+    // score_leads alone: its input was never produced.
+    const events = await s.app.request("/api/events");
+    const r = await json(s, "/api/runs", post({ nodes: ["score_leads"] }));
+    assert.equal(r.status, 202);
+    const runId = (r.body as Any).runId;
+    const msgs = await readSse(
+      events,
+      (m) => m.some((e) => e.event === "run-finished"),
+    );
+    const fin = msgs.find((m) => m.event === "run-finished")!;
+    assert.equal(fin.data.status, "failed");
+    assert.match(String(fin.data.error), /has never been produced/);
+    await s.idle();
+    const run = (await json(s, `/api/runs/${runId}`)).body as Any;
+    assert.equal(run.run.status, "failed");
+    assert.match(run.run.error, /never been produced/);
+    // The server still answers and runs.
+    assert.equal((await json(s, "/api/runs", post({}))).status, 202);
+    await s.idle();
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("runGraph: a caller-chosen runId is the recorded run's id", async () => {
+  const dir = await copyLeads();
+  const result = await runOnce(dir, { runId: "20260101-000000-c0ffee" });
+  assert.equal(result.runId, "20260101-000000-c0ffee");
+  const s = await serve(dir);
+  try {
+    const run = (await json(s, "/api/runs/20260101-000000-c0ffee")).body as Any;
+    assert.equal(run.run.status, "succeeded");
+  } finally {
+    await s.close();
+  }
+});
