@@ -3,13 +3,14 @@
  * the same run and prints ratios, as Markdown for the README.
  *
  * Flags: `--rows N` (default 1,000,000), `--times N` (default 50),
- * `--only sqlite|planner|server` to run one group.
+ * `--only sqlite|postgres|planner|server` to run one group.
  *
  * @module
  */
 
 import { overheadBench } from "./overhead_bench.ts";
 import { planBench, processBench, throughputBench } from "./planner_bench.ts";
+import { postgresBench } from "./postgres_bench.ts";
 import { tableRowsBench, webhookBench } from "./server_bench.ts";
 import { numberFlag, printTable } from "./_util.ts";
 import { writeBench } from "./write_bench.ts";
@@ -30,6 +31,9 @@ if (only === undefined || only === "sqlite") {
     ...await writeBench(rows),
     ...await overheadBench(times),
   ]);
+}
+if (only === undefined || only === "postgres") {
+  printTable("PostgreSQL store", await postgresBench(rows));
 }
 if (only === undefined || only === "server") {
   printTable("Dev server", [

@@ -20,10 +20,11 @@ export async function nodeOverhead(
   const nodes: number[] = [];
   const runs: number[] = [];
   try {
-    await runGraph(graph, store); // warm-up: module cache, first worker
+    await runGraph(graph, store, { force: true }); // warm-up: module cache, first worker
     for (let i = 0; i < times; i++) {
       const t0 = performance.now();
-      const r = await runGraph(graph, store);
+      // --force: the node must really run each time, not be cached.
+      const r = await runGraph(graph, store, { force: true });
       runs.push(performance.now() - t0);
       nodes.push(r.nodes[0]!.durationMs);
     }

@@ -26,6 +26,7 @@ import { Secrets } from "./_secrets.ts";
 import { type DirWatcher, ignoredPath, watchDir } from "./_watch.ts";
 import { WebhookWriter } from "./_webhook_writer.ts";
 import { createApp, type UiMount } from "./app.ts";
+import { loadGraph } from "../core/graph_load.ts";
 import { mountUi } from "./ui/mod.ts";
 
 export type { ServerClock } from "./_schedule.ts";
@@ -89,7 +90,10 @@ export async function createServer(opts: ServerOptions): Promise<RunnelServer> {
     opts.host ?? "127.0.0.1",
     opts.token,
   );
-  const store = await openStore(opts.storeUrl, dir);
+  // A PostgreSQL store keeps each app in the schema named by its slug; an
+  // invalid graph.yml at startup leaves it to the URL's ?schema= (else a clear error).
+  const slug = await loadGraph(dir).then((g) => g.slug, () => undefined);
+  const store = await openStore(opts.storeUrl, dir, { slug });
   const graphs = new GraphState(dir);
   const hub = new EventHub();
   const secrets = new Secrets();

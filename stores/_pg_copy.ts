@@ -1,8 +1,10 @@
 /**
- * `COPY … FROM STDIN` through postgres.js. Its writable stream reports a
- * server error that arrives after the last chunk nowhere (the stream has
- * already finished), so this waits for the query's own completion, which
- * carries the error. Private to `stores/postgres.ts`.
+ * `COPY … FROM STDIN` through postgres.js (3.4). Its writable stream
+ * reports a server error that arrives after the last chunk nowhere (the
+ * stream has already finished, and waiting for it would hang), so this
+ * takes over the query object's settle callbacks, which the connection
+ * calls when the statement is over, with its error if any. Private to
+ * `stores/postgres.ts`.
  *
  * @module
  */
@@ -53,10 +55,6 @@ export async function copyIn(
     }
   }
   if (streamError === undefined) stream.end();
-  try {
-    await done;
-  } catch (err) {
-    throw err;
-  }
+  await done;
   if (streamError !== undefined) throw streamError;
 }
