@@ -7,54 +7,8 @@ import { join } from "node:path";
 import { parse } from "npm:yaml@^2.8.0";
 import { loadGraph } from "../core/graph_load.ts";
 import { planGraph } from "../core/plan.ts";
-import { fromFileUrl } from "../core/_path.ts";
 import { openStore } from "../stores/mod.ts";
-import { type BenchRow, median } from "./_util.ts";
-
-const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
-
-/** Writes a graph of `n` trivial nodes; `deps(i)` lists the nodes node i reads. */
-async function generate(
-  n: number,
-  deps: (i: number) => number[],
-): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "runnel_bench_graph_" });
-  const lines = ["title: Generated", "functions:"];
-  const body = `export default async ({ table }) => {
-  const t = table("out", "w");
-  await t.init({ schema: { v: "Integer" } });
-  await t.replace([{ v: 1 }]);
-};\n`;
-  for (let i = 0; i < n; i++) {
-    lines.push(`  - node_file: n${i}.ts`);
-    const ins = [...new Set(deps(i))];
-    if (ins.length > 0) {
-      lines.push("    inputs:");
-      for (const j of ins) lines.push(`      in${j}: t${j}`);
-    }
-    lines.push("    outputs:", `      out: t${i}`);
-    await Deno.writeTextFile(join(dir, `n${i}.ts`), body);
-  }
-  await Deno.writeTextFile(join(dir, "graph.yml"), lines.join("\n") + "\n");
-  return dir;
-}
-
-/** Wall time of one `runnel` process, in ms. */
-async function runnel(args: string[]): Promise<number> {
-  const t0 = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const ms = performance.now() - t0;
-  if (out.code !== 0) {
-    throw new Error(
-      `runnel ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return ms;
-}
+import { type BenchRow, generate, median, runnel } from "./_util.ts";
 
 const fmt = (ms: number) =>
   ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;

@@ -5,22 +5,21 @@
 // and the no-op rerun of a 1,000-node graph stored in PostgreSQL. Each
 // measurement uses its own schema, dropped afterwards.
 
-import { join } from "node:path";
 import postgres from "npm:postgres@^3.4.5";
 import { loadGraph } from "../core/graph_load.ts";
 import { runGraph } from "../core/runner.ts";
-import { fromFileUrl } from "../core/_path.ts";
 import { openStore } from "../stores/mod.ts";
 import {
   type BenchRow,
+  generate,
   median,
   numberFlag,
   printTable,
   rate,
+  runnel,
   tempApp,
 } from "./_util.ts";
 
-const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const BASE = Date.UTC(2026, 0, 1);
 
 /** The server the benchmarks use. */
@@ -166,48 +165,6 @@ export async function postgresWriteBench(rows: number): Promise<BenchRow[]> {
       met: raw / append >= 0.8 && perSec >= 440_000,
     },
   ];
-}
-
-/** Writes a graph of `n` trivial nodes; node i reads the tables of `deps(i)`. */
-async function generate(
-  n: number,
-  deps: (i: number) => number[],
-): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "runnel_bench_pg_graph_" });
-  const lines = ["title: Generated", "functions:"];
-  const body = `export default async ({ table }) => {
-  const t = table("out", "w");
-  await t.init({ schema: { v: "Integer" } });
-  await t.replace([{ v: 1 }]);
-};\n`;
-  for (let i = 0; i < n; i++) {
-    lines.push(`  - node_file: n${i}.ts`);
-    const ins = [...new Set(deps(i))];
-    if (ins.length > 0) {
-      lines.push("    inputs:");
-      for (const j of ins) lines.push(`      in${j}: t${j}`);
-    }
-    lines.push("    outputs:", `      out: t${i}`);
-    await Deno.writeTextFile(join(dir, `n${i}.ts`), body);
-  }
-  await Deno.writeTextFile(join(dir, "graph.yml"), lines.join("\n") + "\n");
-  return dir;
-}
-
-async function runnel(args: string[]): Promise<number> {
-  const t0 = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const ms = performance.now() - t0;
-  if (out.code !== 0) {
-    throw new Error(
-      `runnel ${args[0]}: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return ms;
 }
 
 /** No-op rerun of a 1,000-node graph whose store is PostgreSQL (whole process). */
