@@ -3,7 +3,8 @@
  * the same run and prints ratios, as Markdown for the README.
  *
  * Flags: `--rows N` (default 1,000,000), `--times N` (default 50),
- * `--only sqlite|postgres|planner|server` to run one group.
+ * `--only sqlite|postgres|planner|server|ui` to run one group (`ui` drives
+ * Debian's Chromium; it is skipped when there is none).
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { overheadBench } from "./overhead_bench.ts";
 import { planBench, processBench, throughputBench } from "./planner_bench.ts";
 import { postgresBench } from "./postgres_bench.ts";
 import { tableRowsBench, webhookBench } from "./server_bench.ts";
+import { uiBench } from "./ui_bench.ts";
 import { numberFlag, printTable } from "./_util.ts";
 import { writeBench } from "./write_bench.ts";
 
@@ -40,6 +42,9 @@ if (only === undefined || only === "server") {
     ...await tableRowsBench(),
     ...await webhookBench(),
   ]);
+}
+if (only === undefined || only === "ui") {
+  printTable("Dashboard", await uiBench());
 }
 if (only === undefined || only === "planner") {
   printTable("Planner", [

@@ -15,8 +15,8 @@ import type { ServerContext } from "./_context.ts";
 import { originGuard, securityHeaders, tokenGuard } from "./_guard.ts";
 import { sendError } from "./_json.ts";
 
-/** Mounts the dashboard's pages and assets on the app. */
-export type UiMount = (app: Hono) => void;
+/** Mounts the dashboard's pages and assets on the app; what it returns is closed with the server. */
+export type UiMount = (app: Hono) => void | { close(): void };
 
 /** Builds the app. `mountUi` adds the dashboard (none: a plain index). */
 export function createApp(ctx: ServerContext, mountUi?: UiMount): Hono {

@@ -113,8 +113,10 @@ export async function createServer(opts: ServerOptions): Promise<RunnelServer> {
       runs.enqueue({ nodes: ids.map((id) => `${id}+`), trigger: "schedule" }),
   );
 
+  const graphListeners: ((g: Graph) => void)[] = [];
   const apply = async (r: ReloadResult, announce: boolean) => {
     if (r.valid) {
+      for (const fn of graphListeners) fn(r.graph);
       await secrets.learnGraph(r.graph);
       scheduler.setGraph(r.graph);
       try {
@@ -180,10 +182,17 @@ export async function createServer(opts: ServerOptions): Promise<RunnelServer> {
     if (graphs.error) s.error = graphs.error;
     return s;
   };
-  const ui: UiMount | undefined = opts.ui === false
+  const mount: UiMount | undefined = opts.ui === false
     ? undefined
-    : opts.ui ?? ((app) => mountUi(app, { state }));
-  const app = createApp(ctx, ui);
+    : opts.ui ?? ((app) =>
+      mountUi(app, { state, onGraph: (fn) => graphListeners.push(fn) }));
+  let uiHandle: { close(): void } | void = undefined;
+  const app = createApp(
+    ctx,
+    mount && ((a) => {
+      uiHandle = mount(a);
+    }),
+  );
   let closed: Promise<void> | undefined;
   return {
     app,
@@ -203,6 +212,7 @@ export async function createServer(opts: ServerOptions): Promise<RunnelServer> {
       closed ??= (async () => {
         scheduler.stop();
         watcher?.close();
+        uiHandle?.close();
         await runs.close();
         await webhooks.flush();
         hub.close();

@@ -48,7 +48,8 @@ export interface Layout {
   layoutMs: number;
 }
 
-interface BoxSpec {
+/** A box before it is placed. */
+export interface BoxSpec {
   key: string;
   kind: "node" | "table";
   ref: string;
@@ -57,9 +58,16 @@ interface BoxSpec {
 }
 
 /** Boxes and edges of a graph, before positions. */
+export interface LayoutInput {
+  title: string;
+  boxes: BoxSpec[];
+  edges: [string, string][];
+}
+
+/** Boxes and edges of a graph, before positions. */
 export function layoutInput(
   graph: Pick<Graph, "title" | "nodes" | "stores" | "webhooks">,
-): { title: string; boxes: BoxSpec[]; edges: [string, string][] } {
+): LayoutInput {
   const boxes: BoxSpec[] = [];
   const tables = new Map<string, BoxSpec>();
   const table = (name: string): string => {
@@ -126,7 +134,11 @@ export function computeLayout(
   graph: Pick<Graph, "title" | "nodes" | "stores" | "webhooks">,
 ): Layout {
   const input = layoutInput(graph);
-  const key = layoutKey(input);
+  return layoutOf(input, layoutKey(input));
+}
+
+/** The boxes and edges of {@link layoutInput}, placed; `key` is its {@link layoutKey}. */
+export function layoutOf(input: LayoutInput, key: string): Layout {
   const t0 = performance.now();
   const g = new dagre.graphlib.Graph({ multigraph: false });
   g.setGraph({
@@ -175,7 +187,7 @@ export function computeLayout(
 }
 
 /** A short, stable hash of everything the drawing depends on. */
-export function layoutKey(input: ReturnType<typeof layoutInput>): string {
+export function layoutKey(input: LayoutInput): string {
   const text = JSON.stringify(input);
   // FNV-1a, two lanes: plenty to tell graph versions apart in a small cache.
   let a = 0x811c9dc5, b = 0x01000193 ^ text.length;
@@ -185,34 +197,4 @@ export function layoutKey(input: ReturnType<typeof layoutInput>): string {
     b = Math.imul(b ^ c, 0x5bd1e995);
   }
   return (a >>> 0).toString(36) + (b >>> 0).toString(36);
-}
-
-/** Keeps the last few layouts by graph content. */
-export class LayoutCache {
-  #entries = new Map<string, Layout>();
-  #hits = 0;
-  constructor(readonly capacity = 4) {}
-
-  /** The layout of `graph`, computed only when its content was not seen recently. */
-  get(graph: Pick<Graph, "title" | "nodes" | "stores" | "webhooks">): Layout {
-    const key = layoutKey(layoutInput(graph));
-    const hit = this.#entries.get(key);
-    if (hit) {
-      this.#hits++;
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
-      return hit;
-    }
-    const layout = computeLayout(graph);
-    this.#entries.set(key, layout);
-    while (this.#entries.size > this.capacity) {
-      this.#entries.delete(this.#entries.keys().next().value!);
-    }
-    return layout;
-  }
-
-  /** Number of requests served from the cache (for tests). */
-  get hits(): number {
-    return this.#hits;
-  }
 }

@@ -11,7 +11,7 @@ import type { Context, Env, Hono, Schema } from "npm:hono@^4.6.0";
 import type { GraphError, GraphIssue } from "../../core/errors.ts";
 import type { Graph } from "../../core/graph.ts";
 import { ASSETS } from "./assets/mod.ts";
-import { LayoutCache } from "./layout.ts";
+import { LayoutCache } from "./layout_cache.ts";
 import {
   graphPage,
   runPage,
@@ -24,6 +24,14 @@ import {
 export interface UiSource {
   /** The last valid graph (if any) and the current graph.yml error (if any). */
   state(): { graph?: Graph; error?: GraphError };
+  /** Calls `fn` with every newly loaded valid graph (to lay it out before a page asks). */
+  onGraph?(fn: (graph: Graph) => void): void;
+}
+
+/** The mounted dashboard; close it with the server. */
+export interface UiHandle {
+  /** Stops layouts in progress. */
+  close(): void;
 }
 
 /** Content-Security-Policy of the pages: scripts, styles and fetches from this origin only. */
@@ -60,8 +68,11 @@ function issueJson(i: GraphIssue) {
 export function mountUi<E extends Env, S extends Schema, B extends string>(
   app: Hono<E, S, B>,
   ui: UiSource,
-): void {
+): UiHandle {
   const layouts = new LayoutCache();
+  const first = ui.state().graph;
+  if (first) layouts.warm(first);
+  ui.onGraph?.((g) => layouts.warm(g));
   const page = (c: Context<E>, body: ReturnType<typeof graphPage>) => {
     c.header("content-security-policy", UI_CSP);
     c.header("x-content-type-options", "nosniff");
@@ -86,7 +97,7 @@ export function mountUi<E extends Env, S extends Schema, B extends string>(
     (c) => page(c, tablePage(appTitle(), c.req.param("name") ?? "")),
   );
 
-  app.get("/ui/layout.json", (c) => {
+  app.get("/ui/layout.json", async (c) => {
     const { graph, error } = ui.state();
     c.header("cache-control", "no-store");
     const issues = issuesOf(error).map(issueJson);
@@ -102,7 +113,7 @@ export function mountUi<E extends Env, S extends Schema, B extends string>(
         edges: [],
       });
     }
-    const layout = layouts.get(graph);
+    const layout = await layouts.get(graph);
     return c.json(
       error
         ? { ...layout, valid: false, error: { issues } }
@@ -122,4 +133,5 @@ export function mountUi<E extends Env, S extends Schema, B extends string>(
     c.header("content-type", asset.type);
     return c.body(asset.body);
   });
+  return { close: () => layouts.close() };
 }

@@ -96,26 +96,28 @@ export function graphPage(app: string, issues: GraphIssue[]): Html {
       <div id="graph-errors" class="error-box" role="alert"
         ${issues.length ? "" : "hidden"}>${issueList(issues)}</div>
       <div class="graph-wrap">
-        <div class="graph-tools" role="toolbar" aria-label="Graph tools">
-      ${runButtons}
-      <button type="button" id="zoom-in" aria-label="Zoom in">+</button>
-      <button type="button" id="zoom-out" aria-label="Zoom out">−</button>
-      <button type="button" id="zoom-fit">Fit</button>
-      <span class="legend" aria-label="Status colors"><span class="st-succeeded">succeeded</span><span class="st-cached">cached</span><span class="st-failed">failed</span><span class="st-running">running</span><span class="st-skipped">skipped</span><span class="st-never">never run</span></span>
-      <span id="graph-msg" class="msg" role="status" aria-live="polite"></span>
+        <div class="canvas">
+          <div class="graph-tools" role="toolbar" aria-label="Graph tools">
+            ${runButtons}
+            <button type="button" id="zoom-in" aria-label="Zoom in">+</button>
+            <button type="button" id="zoom-out" aria-label="Zoom out">−</button>
+            <button type="button" id="zoom-fit">Fit</button>
+            <span class="legend" aria-label="Status colors"><span class="st-succeeded">succeeded</span><span class="st-cached">cached</span><span class="st-failed">failed</span><span class="st-running">running</span><span class="st-skipped">skipped</span><span class="st-never">never run</span></span>
+            <span id="graph-msg" class="msg" role="status" aria-live="polite"></span>
+              </div>
+          <svg id="dag" class="dag" role="group"
+            aria-label="Graph of nodes and tables; drag to pan, wheel to zoom, Enter on a node opens it">
+            <defs>
+              <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7"
+                markerHeight="7" orient="auto">
+                <path d="M0 0L10 5L0 10z" class="arrowhead" />
+              </marker>
+            </defs>
+            <g id="viewport"></g>
+          </svg>
+          <p id="graph-empty" class="empty"
+            hidden>This graph has no nodes or tables yet.</p>
         </div>
-        <svg id="dag" class="dag" role="group"
-          aria-label="Graph of nodes and tables; drag to pan, wheel to zoom, Enter on a node opens it">
-          <defs>
-            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7"
-              markerHeight="7" orient="auto">
-              <path d="M0 0L10 5L0 10z" class="arrowhead" />
-            </marker>
-          </defs>
-          <g id="viewport"></g>
-        </svg>
-        <p id="graph-empty" class="empty"
-          hidden>This graph has no nodes or tables yet.</p>
         <aside id="node-panel" class="panel" hidden tabindex="-1"
           aria-labelledby="node-title"></aside>
       </div>
@@ -193,8 +195,10 @@ export function tablePage(app: string, name: string): Html {
       </div>
       <h2>Rows</h2>
       <div class="pager">
+        <button type="button" id="first" aria-label="First page">⇤</button>
         <button type="button" id="prev" aria-label="Previous page">← Prev</button>
         <button type="button" id="next" aria-label="Next page">Next →</button>
+        <button type="button" id="last" aria-label="Last page">⇥</button>
         <label>Page size <select id="page-size"><option>50</option><option>100</option><option>500</option><option>1000</option></select></label>
         <span id="rows-info" class="muted" role="status" aria-live="polite"></span>
       </div>

@@ -155,8 +155,13 @@ const reconnects = new Set();
 let started = false;
 let lastId = "";
 
-/** Subscribes to /api/events; onReconnect runs after a dropped stream is back (refetch what was missed). */
-export function onEvent(fn, onReconnect) {
+/**
+ * Subscribes to /api/events; onReconnect runs after a dropped stream is back
+ * (refetch what was missed). With opts.replay the first connection asks for
+ * every event the server still holds (a run page catches up on early logs).
+ */
+export function onEvent(fn, onReconnect, opts) {
+  if (opts && opts.replay && !started) lastId = "0";
   listeners.add(fn);
   if (onReconnect) reconnects.add(onReconnect);
   if (!started) { started = true; streamLoop(); }
@@ -239,7 +244,7 @@ export function el(tag, attrs, ...children) {
     if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     node.append(c instanceof Node ? c : String(c));
   }

@@ -30,14 +30,44 @@ function apply() {
   frame = 0;
   vp.setAttribute("transform", "translate(" + view.x.toFixed(1) + " " + view.y.toFixed(1) + ") scale(" + view.k.toFixed(4) + ")");
   svg.classList.toggle("lod-low", view.k < 0.42);
+  clearTimeout(cullTimer);
+  cullTimer = setTimeout(cull, 120);
+}
+
+// Level of detail: painting thousands of labels is what makes a frame slow,
+// so a large graph shows labels only on the boxes near the viewport (a
+// class toggled once the view settles, from the layout's own coordinates:
+// no DOM reads) and none at all when zoomed far out.
+const CULL_FROM = 300;
+let placed = []; // { g, x, y, w, h } of every box
+const shown = new Set();
+let cullTimer = 0;
+function cull() {
+  if (placed.length <= CULL_FROM) return;
+  const r = svg.getBoundingClientRect();
+  const mx = r.width / view.k * 0.25, my = r.height / view.k * 0.25;
+  const x0 = -view.x / view.k - mx, y0 = -view.y / view.k - my;
+  const x1 = (r.width - view.x) / view.k + mx, y1 = (r.height - view.y) / view.k + my;
+  const lod = view.k >= 0.42;
+  for (const b of placed) {
+    const vis = lod && b.x + b.w >= x0 && b.x <= x1 && b.y + b.h >= y0 && b.y <= y1;
+    if (vis !== shown.has(b)) {
+      b.g.classList.toggle("vis", vis);
+      if (vis) shown.add(b); else shown.delete(b);
+    }
+  }
 }
 function schedule() { if (!frame) frame = requestAnimationFrame(apply); }
 
-function fit() {
+/** Fits the whole graph; a graph too large to read that way starts at its sources (left), at 0.3× (colors, no text). */
+function fit(initial) {
   const r = svg.getBoundingClientRect();
   if (!size.w || !r.width) return;
-  const k = Math.min(1.2, (r.width - 40) / size.w, (r.height - 70) / size.h);
-  view = { k, x: (r.width - size.w * k) / 2, y: Math.max(56, (r.height - size.h * k) / 2) };
+  const all = Math.min(1.2, (r.width - 40) / size.w, (r.height - 70) / size.h);
+  const k = initial ? Math.max(all, 0.3) : all;
+  const x = k > all ? 20 : (r.width - size.w * k) / 2;
+  const y = size.h * k < r.height - 70 ? Math.max(56, (r.height - size.h * k) / 2) : 56;
+  view = { k, x, y };
   schedule();
 }
 function zoomAt(px, py, factor) {
@@ -84,7 +114,7 @@ svg.addEventListener("keydown", (e) => {
 });
 document.getElementById("zoom-in").onclick = () => { const r = svg.getBoundingClientRect(); zoomAt(r.width / 2, r.height / 2, 1.25); };
 document.getElementById("zoom-out").onclick = () => { const r = svg.getBoundingClientRect(); zoomAt(r.width / 2, r.height / 2, 0.8); };
-document.getElementById("zoom-fit").onclick = fit;
+document.getElementById("zoom-fit").onclick = () => fit(false);
 document.getElementById("run-all").onclick = async (e) => {
   const force = document.getElementById("run-force").checked;
   e.target.disabled = true;
@@ -102,8 +132,24 @@ function select(id) {
   const u = new URL(location.href);
   if (selected) u.searchParams.set("node", selected); else u.searchParams.delete("node");
   history.replaceState(null, "", u.pathname + u.search);
-  if (selected) openNodePanel(selected, { onClose: () => select("") });
-  else closeNodePanel();
+  if (selected) {
+    openNodePanel(selected, { onClose: () => select("") });
+    requestAnimationFrame(() => reveal(selected));
+  } else closeNodePanel();
+}
+
+/** Pans so the box of node id is inside the visible canvas (the panel narrows it). */
+function reveal(id) {
+  const b = boxes.get(id);
+  if (!b) return;
+  const r = svg.getBoundingClientRect(), br = b.g.getBoundingClientRect();
+  const pad = 24;
+  let dx = 0, dy = 0;
+  if (br.right > r.right - pad) dx = r.right - pad - br.right;
+  if (br.left + dx < r.left + pad) dx = r.left + pad - br.left;
+  if (br.bottom > r.bottom - pad) dy = r.bottom - pad - br.bottom;
+  if (br.top + dy < r.top + 90) dy = r.top + 90 - br.top;
+  if (dx || dy) { view.x += dx; view.y += dy; schedule(); }
 }
 
 function setStatus(id, status) {
@@ -130,6 +176,8 @@ function draw(layout) {
     edgeG.append(el("svg:path", { class: "edge", d, "marker-end": "url(#arrow)" }));
   }
   const boxG = el("svg:g", { class: "boxes" });
+  placed = [];
+  shown.clear();
   const old = new Map([...boxes].map(([k, v]) => [k, v.status]));
   boxes.clear();
   for (const b of layout.boxes) {
@@ -151,8 +199,11 @@ function draw(layout) {
       g.addEventListener("dblclick", () => { location.href = "/tables/" + encodeURIComponent(b.ref); });
     }
     boxG.append(g);
+    placed.push({ g, x: b.x, y: b.y, w: b.w, h: b.h });
   }
   vp.replaceChildren(edgeG, boxG);
+  svg.classList.toggle("culled", placed.length > CULL_FROM);
+  cull();
   for (const [id, s] of old) setStatus(id, s);
   for (const id of boxes.keys()) if (!old.has(id)) setStatus(id, "never");
   empty.hidden = layout.boxes.length > 0;
@@ -166,7 +217,7 @@ function showIssues(issues) {
     el("ul", {}, issues.map((i) => el("li", {},
       el("span", { class: "loc" }, (i.file || "graph.yml") + (i.line ? ":" + i.line + (i.col ? ":" + i.col : "") : "")),
       " — ", i.message))),
-    el("p", { class: "muted" }, "The last valid graph stays on screen; fix the file and it updates by itself."),
+    el("p", { class: "muted" }, (boxes.size ? "The last valid graph stays on screen; fix" : "Fix") + " the file and this page updates by itself."),
   );
 }
 
@@ -178,13 +229,24 @@ async function load() {
       const [layout, graph] = await Promise.all([getJson("/ui/layout.json"), getJson("/api/graph")]);
       const g = normGraph(graph);
       const issues = g.valid ? [] : (g.issues.length ? g.issues : normGraph(layout).issues);
-      showIssues(issues);
+      if (g.title) document.getElementById("app-title").textContent = g.title;
       if (layout && layout.boxes) {
-        const first = !layoutKey;
+        if (!layoutKey) {
+          // Fit and pick the level of detail before the boxes exist: reading
+          // the canvas size is then free, and hidden text is never laid out.
+          size = { w: layout.width, h: layout.height };
+          fit(true);
+          if (frame) { cancelAnimationFrame(frame); apply(); }
+        }
         if (layout.key !== layoutKey) draw(layout);
-        if (first) fit();
       }
+      showIssues(issues);
+      if (issues.length) empty.hidden = true;
       for (const n of g.nodes) setStatus(n.id, n.status);
+      if (!document.body.dataset.ready) {
+        performance.mark("runnel:interactive");
+        requestAnimationFrame(() => setTimeout(() => performance.mark("runnel:drawn")));
+      }
       document.body.dataset.ready = "1";
     } catch (err) { showError(msg, err); }
   })();
@@ -204,4 +266,11 @@ await load();
 const start = new URL(location.href).searchParams.get("node");
 if (start && boxes.has(start)) select(start);
 window.addEventListener("resize", () => schedule());
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && selected) {
+    const g = boxes.get(selected) && boxes.get(selected).g;
+    select("");
+    if (g) g.focus();
+  }
+});
 `;

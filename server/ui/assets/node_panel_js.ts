@@ -102,6 +102,14 @@ const portList = (ports) => ports.length
     el("a", { href: "/tables/" + encodeURIComponent(p.table) }, p.table))))
   : el("p", { class: "muted" }, "none");
 
+/** What the planner decided, from the status of the node's latest run. */
+function verdict(status) {
+  if (status === "cached") return "Skipped (cached)";
+  if (status === "skipped") return "Skipped";
+  if (status === "running" || status === "pending") return "Running";
+  return "Ran";
+}
+
 function render(d) {
   const close = el("button", { type: "button", "aria-label": "Close node panel", onclick: () => { closeNodePanel(); if (onClose) onClose(); } }, "✕");
   const trig = d.trigger && typeof d.trigger === "object" ? (d.trigger.expr ? "cron " + d.trigger.expr : d.trigger.kind) : (d.trigger || "manual");
@@ -115,13 +123,15 @@ function render(d) {
   const same = panel.dataset.node === d.id && kept.length > 0;
   if (!same) kept = triggerForm(d);
   panel.dataset.node = d.id;
-  panel.replaceChildren(
+  panel.replaceChildren(...[
     el("header", {}, el("h2", { id: "node-title" }, d.title), badge(d.status), close),
     el("dl", { class: "kv" }, el("dt", {}, "id"), el("dd", { class: "mono" }, d.id), el("dt", {}, "file"), el("dd", { class: "mono" }, d.file),
       el("dt", {}, "kind"), el("dd", {}, d.kind || ""), el("dt", {}, "trigger"), el("dd", {}, trig),
       d.stage ? [el("dt", {}, "stage"), el("dd", {}, d.stage)] : null),
     el("h3", {}, "Run"), ...kept,
-    el("h3", {}, "Planner"), el("p", { class: "reason" }, d.reason || el("span", { class: "muted" }, "No decision yet.")),
+    el("h3", {}, "Planner"), el("p", { class: "reason" }, d.reason && d.runs[0]
+      ? [el("strong", {}, verdict(d.runs[0].status)), " — " + d.reason]
+      : el("span", { class: "muted" }, "No decision yet.")),
     lastErr ? el("pre", { class: "msg err" }, lastErr) : null,
     el("h3", {}, "Inputs"), portList(d.inputs), el("h3", {}, "Outputs"), portList(d.outputs),
     el("h3", {}, "Parameters"), d.parameters.length
@@ -132,7 +142,7 @@ function render(d) {
     el("h3", {}, "Recent runs"), el("div", { class: "scroll" }, runs),
     el("h3", {}, "Latest logs"), d.logs.length ? el("div", { class: "logs" }, d.logs.map((l) => logLine(l))) : el("p", { class: "muted" }, "No logs."),
     el("h3", {}, "Code"), el("pre", { class: "code" }, el("code", {}, d.code)),
-  );
+  ].flat(Infinity).filter(Boolean));
   if (!same) panel.focus({ preventScroll: true });
 }
 `;

@@ -81,7 +81,10 @@ function drawGantt(r, nodes) {
   const ends = nodes.map((n) => ms(n.finishedAt) || (n.startedAt ? Date.now() : NaN)).filter((x) => !isNaN(x));
   const t1 = Math.max(r.finishedAt ? ms(r.finishedAt) : Date.now(), ...ends, t0 + 1);
   const span = t1 - t0;
-  const rows = [];
+  const axis = el("div", { class: "track axis", "aria-hidden": "true" },
+    [0, 0.25, 0.5, 0.75, 1].map((f) => el("span", { class: "tick" + (f === 1 ? " end" : "") }, fmtMs(span * f))));
+  [...axis.children].forEach((t, i) => { t.style.left = (i * 25) + "%"; });
+  const rows = nodes.length ? [el("span", { class: "muted" }, "node"), axis, el("span")] : [];
   for (const n of nodes) {
     const s = ms(n.startedAt), e = ms(n.finishedAt) || (n.status === "running" ? Date.now() : s);
     const bar = el("div", { class: "bar st-" + n.status, title: n.status + (n.reason ? ": " + n.reason : "") });
@@ -108,45 +111,55 @@ function draw() {
   if (!running && ticker) { clearInterval(ticker); ticker = 0; }
 }
 
+// A node's log lines reach the store when it ends; until then they come
+// from the event stream. Per node: the stored lines once there are any,
+// else the live ones (so nothing is shown twice or lost on a refetch).
+let live = [];
+let stored = new Set(); // node ids with stored lines
+
 function appendLog(l) {
   const stick = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 8;
+  const placeholder = logs.querySelector(".empty-logs");
+  if (placeholder) placeholder.remove();
   logs.append(logLine(l, true));
   logCount++;
   if (stick) logs.scrollTop = logs.scrollHeight;
 }
 
-async function load() {
+function renderLogs() {
+  stored = new Set(data.logs.map((l) => l.nodeId));
+  const lines = data.logs.concat(live.filter((l) => !stored.has(l.nodeId)))
+    .map((l, i) => [new Date(l.ts).getTime() || 0, i, l])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const stick = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 8;
+  logs.replaceChildren();
+  logCount = 0;
+  for (const [, , l] of lines) appendLog(l);
+  if (!logCount) logs.append(el("span", { class: "muted empty-logs" }, "No log lines."));
+  if (stick) logs.scrollTop = logs.scrollHeight;
+}
+
+async function refetch() {
   try {
     data = normRun(await getJson("/api/runs/" + encodeURIComponent(runId)));
     draw();
-    logs.replaceChildren();
-    logCount = 0;
-    for (const l of data.logs) appendLog(l);
-    if (!logCount) logs.append(el("span", { class: "muted empty-logs" }, "No log lines."));
+    renderLogs();
     document.body.dataset.ready = "1";
   } catch (err) { showError(head, err); }
 }
-const soon = () => { clearTimeout(timer); timer = setTimeout(load, 150); };
+const soon = (ms) => { clearTimeout(timer); timer = setTimeout(refetch, ms); };
 
 onEvent((e) => {
-  if (e.runId !== runId && !(data && e.runId && data.run.id === e.runId)) return;
+  if (e.runId !== runId) return;
   if (e.type === "log") {
-    const placeholder = logs.querySelector(".empty-logs");
-    if (placeholder) placeholder.remove();
-    appendLog(e);
+    live.push(e);
+    if (!stored.has(e.nodeId)) appendLog(e);
   } else if (e.type === "node-started" && data) {
     const n = data.nodes.find((x) => x.nodeId === e.nodeId);
-    if (n) { n.status = "running"; n.startedAt = n.startedAt || new Date().toISOString(); draw(); } else soon();
+    if (n) { n.status = "running"; n.startedAt = n.startedAt || new Date().toISOString(); draw(); } else soon(50);
   } else if (e.type === "node-finished" || e.type === "run-finished" || e.type === "run-started") {
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      try {
-        const fresh = normRun(await getJson("/api/runs/" + encodeURIComponent(runId)));
-        data = fresh;
-        draw();
-      } catch (err) { showError(head, err); }
-    }, 100);
+    soon(100);
   }
-}, load);
-load();
+}, refetch, { replay: true });
+refetch();
 `;

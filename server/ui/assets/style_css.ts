@@ -68,12 +68,16 @@ table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .st-running, .st-pending { color: var(--run); } .st-skipped { color: var(--skip); } .st-never { color: var(--never); }
 /* graph page */
 .graph-wrap { position: relative; flex: 1; min-height: 0; display: flex; }
-.graph-tools { position: absolute; top: 10px; left: 12px; display: flex; gap: 6px; z-index: 2; align-items: center; flex-wrap: wrap; }
+.canvas { position: relative; flex: 1; min-width: 0; display: flex; flex-direction: column; }
+.canvas .empty { position: absolute; top: 40%; width: 100%; }
+.graph-tools { position: absolute; top: 10px; left: 12px; display: flex; gap: 6px; z-index: 2; align-items: center; flex-wrap: wrap; right: 12px; pointer-events: none; }
+.graph-tools > * { pointer-events: auto; }
 .legend { display: flex; gap: 10px; font-size: 12px; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; }
 .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 4px; background: currentColor; vertical-align: -1px; }
 svg.dag { flex: 1; width: 100%; height: 100%; cursor: grab; user-select: none; touch-action: none; display: block; }
 svg.dag.dragging { cursor: grabbing; }
 svg.dag .edge { fill: none; stroke: var(--edge); stroke-width: 1.4; }
+svg.dag .arrowhead { fill: var(--edge); }
 svg.dag .box rect { stroke-width: 1.6; }
 svg.dag .node { cursor: pointer; }
 svg.dag .node rect { fill: var(--never-bg); stroke: var(--never); }
@@ -89,11 +93,15 @@ svg.dag .table rect { fill: var(--table-bg); stroke: var(--line); }
 svg.dag text { fill: var(--fg); font-size: 13px; pointer-events: none; }
 svg.dag text.sub { fill: var(--muted); font-size: 11px; font-family: var(--mono); }
 svg.dag text.st { font-size: 11px; }
-svg.dag.lod-low text { display: none; }
-svg.dag.lod-low .edge { stroke-width: 1; }
+svg.dag.lod-low text, svg.dag.culled .box:not(.vis) text { display: none; }
+svg.dag.lod-low .edge, svg.dag.lod-low rect { vector-effect: non-scaling-stroke; }
+svg.dag.lod-low .edge { marker-end: none; }
+svg.dag.lod-low .node.st-succeeded rect { fill: var(--ok); } svg.dag.lod-low .node.st-cached rect { fill: var(--cached); }
+svg.dag.lod-low .node.st-failed rect { fill: var(--fail); } svg.dag.lod-low .node.st-running rect { fill: var(--run); }
+svg.dag.lod-low .node.st-skipped rect { fill: var(--skip); } svg.dag.lod-low .node.st-never rect { fill: var(--never-bg); }
 .empty { margin: 40px auto; color: var(--muted); text-align: center; }
 /* side panel */
-aside.panel { width: min(520px, 46vw); border-left: 1px solid var(--line); background: var(--panel); overflow: auto; padding: 14px 16px; }
+aside.panel { width: min(480px, 44vw); border-left: 1px solid var(--line); background: var(--panel); overflow: auto; padding: 14px 16px; }
 aside.panel[hidden] { display: none; }
 aside.panel header { display: flex; align-items: start; gap: 8px; }
 aside.panel header h2 { margin: 0; flex: 1; font-size: 17px; }
@@ -113,6 +121,9 @@ form.trigger .hint { grid-column: 2; font-size: 12px; color: var(--muted); margi
 .gantt { display: grid; grid-template-columns: minmax(140px, max-content) 1fr max-content; gap: 4px 10px; align-items: center; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
 .gantt .track { position: relative; height: 18px; background: var(--bg); border-radius: 4px; }
 .gantt .bar { position: absolute; top: 2px; bottom: 2px; min-width: 3px; border-radius: 3px; background: currentColor; }
+.gantt .axis { background: none; height: 16px; font-size: 11px; color: var(--muted); border-bottom: 1px solid var(--line); border-radius: 0; }
+.gantt .tick { white-space: nowrap; position: absolute; top: 0; transform: translateX(-50%); font-variant-numeric: tabular-nums; }
+.gantt .tick:first-child { transform: none; } .gantt .tick.end { transform: translateX(-100%); }
 .gantt .dur { font-variant-numeric: tabular-nums; font-size: 12px; color: var(--muted); }
 .pager { display: flex; gap: 8px; align-items: center; margin: 10px 0; flex-wrap: wrap; }
 button.linkish { border: 0; background: none; padding: 0; color: var(--muted); font-weight: 600; font-size: 12px; }

@@ -32,7 +32,7 @@ load();
 
 /** Source of `/ui/table.js`. */
 export const TABLE_JS = String.raw`
-import { el, getJson, normRows, orderParam, showError } from "/ui/api.js";
+import { el, getJson, normRows, onEvent, orderParam, showError } from "/ui/api.js";
 
 const main = document.getElementById("main");
 const name = main.dataset.table;
@@ -41,6 +41,8 @@ const rowsBox = document.getElementById("rows");
 const info = document.getElementById("rows-info");
 const prev = document.getElementById("prev");
 const next = document.getElementById("next");
+const first = document.getElementById("first");
+const lastBtn = document.getElementById("last");
 const sizeSel = document.getElementById("page-size");
 const q = new URL(location.href).searchParams;
 const state = { offset: Math.max(0, Number(q.get("offset")) || 0), limit: Number(q.get("limit")) || 100, order: q.get("order") || "", total: 0 };
@@ -78,8 +80,8 @@ async function load() {
     const last = Math.min(state.offset + d.rows.length, d.total);
     info.textContent = (d.total ? (state.offset + 1).toLocaleString() + "–" + last.toLocaleString() : "0") + " of " +
       Number(d.total).toLocaleString() + " rows · " + Math.round(ms) + " ms";
-    prev.disabled = state.offset <= 0;
-    next.disabled = state.offset + state.limit >= d.total;
+    prev.disabled = first.disabled = state.offset <= 0;
+    next.disabled = lastBtn.disabled = state.offset + state.limit >= d.total;
     const u = new URL(location.href);
     u.search = params.toString();
     history.replaceState(null, "", u.pathname + u.search);
@@ -88,6 +90,10 @@ async function load() {
 }
 prev.onclick = () => { state.offset = Math.max(0, state.offset - state.limit); load(); };
 next.onclick = () => { state.offset += state.limit; load(); };
+first.onclick = () => { state.offset = 0; load(); };
+lastBtn.onclick = () => { state.offset = Math.max(0, Math.floor((state.total - 1) / state.limit) * state.limit); load(); };
+let timer = 0;
+onEvent((e) => { if (e.type === "run-finished" || e.type === "node-finished") { clearTimeout(timer); timer = setTimeout(load, 200); } }, load);
 sizeSel.onchange = () => { state.limit = Number(sizeSel.value); state.offset = 0; load(); };
 load();
 `;

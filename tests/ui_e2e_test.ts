@@ -1,0 +1,300 @@
+// End-to-end test of the dashboard: the real dev server (createServer) on a
+// temp copy of examples/leads, driven by Debian's Chromium through
+// playwright-core. Screenshots go to a temp dir, printed at the end.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Page } from "npm:playwright-core@^1.49";
+import { createServer } from "../server/mod.ts";
+import { copyLeads } from "../server/_test_util.ts";
+import { makeApp } from "./_helpers.ts";
+import {
+  chromiumPath,
+  launchChromium,
+  serveLocal,
+} from "../server/ui/_browser.ts";
+
+const chromium = chromiumPath();
+if (chromium === undefined) {
+  console.log(
+    "ui_e2e_test: skipped — no Chromium binary (apt-get install -y chromium)",
+  );
+}
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** Runs `fn` against a served dashboard; cleans everything up. */
+async function withDashboard(
+  token: string | undefined,
+  appDir: Promise<string>,
+  fn: (
+    page: Page,
+    ctx: { url: string; dir: string; shots: string; errors: string[] },
+  ) => Promise<void>,
+): Promise<void> {
+  const dir = await appDir;
+  const shots = await Deno.makeTempDir({ prefix: "runnel_ui_shots_" });
+  const server = await createServer({ appDir: dir, debounceMs: 50, token });
+  const http = serveLocal(server.app.fetch);
+  const browser = await launchChromium(chromium!);
+  const errors: string[] = [];
+  try {
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 760 },
+    });
+    page.on("pageerror", (e) => errors.push(e.message));
+    await fn(page, { url: http.url, dir, shots, errors });
+    assert.deepEqual(errors, [], "no script errors on the pages");
+    console.log(`ui_e2e_test: screenshots in ${shots}`);
+  } finally {
+    await browser.close();
+    await server.close();
+    await http.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const node = (id: string) => `svg.dag .node[data-id="${id}"]`;
+
+Deno.test({
+  name:
+    "dashboard: open, run, see both nodes succeed, read scored_leads, see a broken graph.yml",
+  ignore: chromium === undefined,
+  ...opts,
+  fn: () =>
+    withDashboard(undefined, copyLeads(), async (page, { url, dir, shots }) => {
+      // 1) the dashboard opens on the graph, every node never run
+      await page.goto(url + "/");
+      await page.waitForSelector(node("ingest_leads"));
+      await page.waitForSelector(node("score_leads"));
+      assert.equal(await page.locator("svg.dag .table").count(), 2);
+      assert.equal(
+        await page.getAttribute(node("score_leads"), "data-status"),
+        "never",
+      );
+      await page.waitForSelector("#live.st-succeeded"); // event stream open
+      await page.screenshot({ path: join(shots, "1_graph.png") });
+
+      // zoom and pan move the drawing; Fit brings it back
+      const transform = (op: "===" | "!==", t: string | null) =>
+        page.waitForFunction(
+          `document.getElementById("viewport").getAttribute("transform") ${op} ${
+            JSON.stringify(t)
+          }`,
+        );
+      const box = async () =>
+        (await page.locator(node("score_leads")).boundingBox())!;
+      const fitted = await page.getAttribute("#viewport", "transform");
+      const before = await box();
+      await page.mouse.move(640, 420);
+      await page.mouse.wheel(0, -300); // zoom in around the pointer
+      await transform("!==", fitted);
+      await page.waitForTimeout(100); // the next animation frame
+      const zoomed = await box();
+      assert.ok(zoomed.width > before.width * 1.2, "wheel up zooms in");
+      await page.mouse.move(400, 600);
+      await page.mouse.down();
+      await page.mouse.move(300, 560, { steps: 5 });
+      await page.mouse.up();
+      await page.waitForFunction(
+        `Math.abs(document.querySelector('${
+          node("score_leads")
+        }').getBoundingClientRect().x - ${zoomed.x - 100}) < 2`,
+      );
+      assert.equal(
+        await page.locator("#node-panel h2").count(),
+        0,
+        "a drag selects nothing",
+      );
+      await page.click("#zoom-fit");
+      await transform("===", fitted);
+
+      // 2) trigger a run; both nodes turn to succeeded, live
+      await page.click("#run-all");
+      await page.waitForSelector("#graph-msg a"); // "Run <id> started."
+      const firstRun = await page.getAttribute("#graph-msg a", "href");
+      for (const id of ["ingest_leads", "score_leads"]) {
+        await page.waitForSelector(`${node(id)}[data-status="succeeded"]`, {
+          timeout: 30_000,
+        });
+      }
+      const labels = await page.locator("svg.dag .node").evaluateAll((gs) =>
+        gs.map((g) => g.getAttribute("aria-label"))
+      );
+      assert.deepEqual(labels.sort(), [
+        "Ingest Leads, succeeded",
+        "Score Leads, succeeded",
+      ]);
+      // the node panel: code, parameters, recent runs, planner reason
+      await page.click(node("ingest_leads"));
+      await page.waitForSelector("#node-panel h2#node-title");
+      assert.equal(await page.textContent("#node-title"), "Ingest Leads");
+      await page.waitForSelector("#node-panel input[name=leads_source]");
+      assert.equal(
+        await page.textContent("#node-panel .reason"),
+        "Ran — never ran successfully",
+      );
+      assert.match(
+        (await page.textContent("#node-panel pre.code")) ?? "",
+        /export default/,
+      );
+      await page.screenshot({ path: join(shots, "2_graph_succeeded.png") });
+
+      // trigger "Ingest Leads+" with a parameter from the panel's form
+      await page.fill("#node-panel input[name=leads_source]", "web_form");
+      await page.click("#node-panel button:has-text('Run node + downstream')");
+      await page.waitForSelector("#node-panel .msg a");
+      const runLink = await page.getAttribute("#node-panel .msg a", "href");
+      await page.goto(url + runLink);
+      await page.waitForFunction(
+        'document.querySelectorAll(".gantt .bar.st-succeeded").length === 2',
+        undefined,
+        { timeout: 30_000 },
+      );
+      const head = (await page.textContent("#run-head")) ?? "";
+      assert.match(head, /ingest_leads\.leads_source=web_form/);
+      assert.match(head, /selectioningest_leads score_leads/); // a+ expanded
+      await page.waitForSelector("#run-logs div:has-text('web_form')");
+      await page.screenshot({ path: join(shots, "3_run_params.png") });
+
+      // the run page: a timeline row per node
+      await page.goto(url + firstRun);
+      await page.waitForSelector(".gantt .bar.st-succeeded");
+      await page.waitForFunction(
+        'document.querySelectorAll(".gantt .bar.st-succeeded").length === 2',
+      );
+      await page.screenshot({ path: join(shots, "3_run.png") });
+
+      // 3) the scored_leads table has its 3 rows
+      await page.click("nav >> text=Tables");
+      await page.click("a[href='/tables/scored_leads']");
+      await page.waitForSelector("#rows table tbody tr");
+      assert.equal(await page.locator("#rows table tbody tr").count(), 3);
+      assert.match(
+        (await page.textContent("#rows-info")) ?? "",
+        /1–3 of 3 rows/,
+      );
+      await page.screenshot({ path: join(shots, "4_table.png") });
+      // sorting by score: one click ascending, a second descending
+      const scoreCol = await page.locator("#rows thead th").evaluateAll((ths) =>
+        ths.findIndex((th) => th.textContent?.trim().startsWith("score"))
+      );
+      assert.ok(scoreCol >= 0, "a score column");
+      const scores = async () =>
+        (await page.locator(`#rows tbody tr td:nth-child(${scoreCol + 1})`)
+          .allTextContents()).map(Number);
+      for (const dir of ["ascending", "descending"]) {
+        await page.click("#rows thead th button:has-text('score')");
+        await page.waitForSelector(`#rows thead th[aria-sort=${dir}]`);
+        const got = await scores();
+        const want = [...got].sort((a, b) =>
+          dir === "ascending" ? a - b : b - a
+        );
+        assert.equal(new Set(got).size, 3, "three distinct scores");
+        assert.deepEqual(got, want, `rows sorted ${dir}`);
+      }
+
+      // 4) break graph.yml: the Graph page shows the issue with file and line
+      await page.goto(url + "/");
+      await page.waitForSelector(node("score_leads"));
+      const yml = join(dir, "graph.yml");
+      const text = await Deno.readTextFile(yml);
+      await Deno.writeTextFile(
+        yml,
+        text.replace(
+          "inputs:\n      raw_leads: raw_leads",
+          "inputs:\n      raw_leads: raw_leadz",
+        ),
+      );
+      await page.waitForSelector("#graph-errors:not([hidden]) .loc", {
+        timeout: 10_000,
+      });
+      const loc = (await page.textContent("#graph-errors .loc")) ?? "";
+      assert.match(loc, /graph\.yml:\d+:\d+/);
+      assert.match(
+        (await page.textContent("#graph-errors")) ?? "",
+        /raw_leadz/,
+      );
+      await page.screenshot({ path: join(shots, "5_graph_error.png") });
+      // a fresh load renders the issues too, and the server is still up
+      await page.reload();
+      await page.waitForSelector("#graph-errors:not([hidden]) .loc");
+      // fixing the file clears them
+      await Deno.writeTextFile(yml, text);
+      await page.waitForSelector("#graph-errors[hidden]", {
+        state: "attached",
+        timeout: 10_000,
+      });
+    }),
+});
+
+Deno.test({
+  name:
+    "dashboard: with a token, ?token= once is kept for API calls and events",
+  ignore: chromium === undefined,
+  ...opts,
+  fn: () =>
+    withDashboard("s3cret-token-for-ui", copyLeads(), async (page, { url }) => {
+      const denied = await page.goto(url + "/");
+      assert.equal(denied?.status(), 401);
+      await page.goto(url + "/?token=s3cret-token-for-ui");
+      await page.waitForSelector(node("score_leads"));
+      assert.equal(
+        new URL(page.url()).search,
+        "",
+        "token removed from the URL",
+      );
+      await page.waitForSelector("#live.st-succeeded");
+      await page.click("nav >> text=Runs");
+      await page.waitForSelector("#runs p.empty, #runs table");
+      assert.equal(
+        await page.evaluate(() => sessionStorage.getItem("runnel.token")),
+        "s3cret-token-for-ui",
+      );
+    }),
+});
+
+const SLOW = `export default async ({ log }) => {
+  for (let i = 0; i < 8; i++) {
+    log.info("tick " + i);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
+`;
+
+Deno.test({
+  name:
+    "dashboard: a run page shows the node running and streams its logs live",
+  ignore: chromium === undefined,
+  ...opts,
+  fn: () =>
+    withDashboard(
+      undefined,
+      makeApp({
+        "graph.yml": "title: Slow\nfunctions:\n  - node_file: slow.ts\n",
+        "slow.ts": SLOW,
+      }),
+      async (page, { url, shots }) => {
+        await page.goto(url + "/runs");
+        await page.waitForSelector("#runs p.empty");
+        await page.waitForSelector("#live.st-succeeded");
+        await page.click("#run-all");
+        await page.click("#runs-msg a");
+        await page.waitForSelector(".gantt .bar.st-running");
+        await page.waitForSelector("#run-logs div:has-text('tick 1')");
+        // lines logged before the page opened are replayed from the server
+        await page.waitForSelector("#run-logs div:has-text('tick 0')");
+        assert.equal(
+          await page.locator("#run-logs div:has-text('tick 7')").count(),
+          0,
+          "the page shows log lines before the node ends",
+        );
+        await page.screenshot({ path: join(shots, "6_run_live.png") });
+        await page.waitForSelector("#run-logs div:has-text('tick 7')", {
+          timeout: 20_000,
+        });
+        await page.waitForSelector(".gantt .bar.st-succeeded");
+        assert.equal(await page.locator("#run-logs > div").count(), 8);
+      },
+    ),
+});
