@@ -1,10 +1,13 @@
 /**
  * One page of a table's rows, fast at any offset. The store's `readRows`
- * skips `offset` rows one by one (O(offset)); when a SQLite table's rows
- * are stored under consecutive rowids — true unless upserts replaced rows
- * — the page starts at rowid `first + offset` instead: an index seek, so
- * the last page of a 1,000,000-row table costs what the first one does.
- * Everything else falls back to `readRows`.
+ * serves pages of large tables, sorted or not, from an index and bookmarks
+ * of its own (see `stores/_order_keyset.ts`): after the first request of an
+ * order on a table, which builds its index, any page costs about what the
+ * first one does. The order is total (ties by insertion order, reversed
+ * for a descending first column) and NULL sorts as the smallest value, on
+ * both stores. When a SQLite table's rows are stored under consecutive
+ * rowids — true unless upserts replaced rows — an unsorted page starts at
+ * rowid `first + offset` here instead, without bookmarks.
  *
  * @module
  */

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { openStore } from "../stores/mod.ts";
-import type { Store } from "../stores/store.ts";
+import type { ReadOptions, Store, TableDef } from "../stores/store.ts";
+import { orderStats, orderTuning } from "../stores/_order_plan.ts";
+import { makeApp, storeTest } from "../tests/_helpers.ts";
+import { seed } from "../tests/_store_contract_util.ts";
+import { bruteSort } from "../tests/_store_contract_order.ts";
 import { readPage } from "./_pages.ts";
+import { parseOrder } from "./_api_tables.ts";
+import { createServer } from "./mod.ts";
 
 const SCHEMA = {
   id: "Text",
@@ -124,3 +130,111 @@ Deno.test("readPage: generated columns, the seek path taken, past the end", asyn
     await real.close();
   }
 });
+
+const SORTABLE: TableDef = {
+  schema: { id: "Text", n: "Integer", f: "Float", s: "Text" },
+  uniqueOn: ["id"],
+};
+
+function sortable(i: number) {
+  return {
+    id: `k${String(i).padStart(3, "0")}`,
+    n: i % 6 === 0 ? null : i % 5,
+    f: i % 9 === 0 ? null : ((i * 31) % 17) / 2,
+    s: ["b", "a", null, "ab", ""][i % 5]!,
+  };
+}
+
+storeTest(
+  "sorted pages (readPage and the API): any offset, ties and NULLs, index built once",
+  async (s) => {
+    const saved = { ...orderTuning };
+    Object.assign(orderTuning, { indexFrom: 100, step: 16 });
+    const dir = await makeApp({
+      "graph.yml": "title: Pages\nstores:\n  - table: t\nfunctions: []\n",
+    });
+    const store = await s.open(dir);
+    let closed = false;
+    try {
+      await seed(
+        store,
+        "t",
+        SORTABLE,
+        Array.from({ length: 500 }, (_, i) => sortable(i)),
+      );
+      const all = await store.readRows("t");
+      const info = (await store.describeTable("t"))!;
+      const builds = orderStats.builds;
+      const orders = ["n", "-n", "s,-n", "-f"];
+      for (const text of orders) {
+        const order = parseOrder(text, info) as NonNullable<
+          ReadOptions["orderBy"]
+        >;
+        const sorted = bruteSort(all, SORTABLE, order);
+        for (const offset of [0, 15, 16, 17, 250, 480, 499, 500]) {
+          assert.deepEqual(
+            await readPage(store, info, offset, 20, order),
+            sorted.slice(offset, offset + 20),
+            `order=${text} offset=${offset}`,
+          );
+        }
+        // Paging through gives every row once, in order.
+        const walked = [];
+        for (let offset = 0; offset < all.length; offset += 37) {
+          walked.push(...await readPage(store, info, offset, 37, order));
+        }
+        assert.deepEqual(walked, sorted, `order=${text} page by page`);
+      }
+      assert.equal(orderStats.builds - builds, 3, "n and -n share one index");
+      await store.close();
+      closed = true;
+
+      const server = await createServer({
+        appDir: dir,
+        storeUrl: s.url,
+        watch: false,
+        ui: false,
+      });
+      try {
+        for (const [text, offset] of [["-n", 300], ["s,-n", 33]] as const) {
+          const res = await server.app.request(
+            `/api/tables/t/rows?order=${text}&offset=${offset}&limit=25`,
+          );
+          assert.equal(res.status, 200);
+          const body = await res.json();
+          const order = parseOrder(text, info) as NonNullable<
+            ReadOptions["orderBy"]
+          >;
+          assert.deepEqual(
+            body.rows.map((r: { id: string }) => r.id),
+            bruteSort(all, SORTABLE, order).slice(offset, offset + 25).map((
+              r,
+            ) => r.id),
+          );
+          assert.deepEqual(body.order, text.split(","));
+        }
+        assert.equal(orderStats.builds - builds, 3, "the server reuses them");
+        for (
+          const [q, re] of [
+            [
+              "order=nope",
+              /Cannot order by "nope": table "t" has no such column \(columns: id, n, f, s\)/,
+            ],
+            ["order=n,-nope", /"nope"/],
+            ["order=-", /Cannot order by ""/],
+          ] as const
+        ) {
+          const res = await server.app.request(`/api/tables/t/rows?${q}`);
+          assert.equal(res.status, 400, q);
+          assert.match((await res.json()).error, re, q);
+        }
+      } finally {
+        await server.close();
+      }
+    } finally {
+      Object.assign(orderTuning, saved);
+      if (!closed) await store.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

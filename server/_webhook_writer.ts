@@ -2,7 +2,8 @@
  * Appends webhook records to their tables with group commit: each request
  * is appended atomically (all of its records or none), and requests that
  * arrive while a commit is in flight share the next publication, so a
- * busy webhook does not pay one copy-on-write commit per request.
+ * busy webhook does not pay one commit per request. (An append-only
+ * publication costs the rows it appends, not the table: see `stores/store.ts`.)
  *
  * Webhook tables have a fixed shape, {@link WEBHOOK_DEF}: `_id` (1, 2, 3…),
  * `_created` (the time the server received the record) and `record` (the

@@ -1,6 +1,7 @@
 /**
  * The version swap of the PostgreSQL store: one transaction points each
- * table at its new version, replaces its view and saves node states and
+ * table at its new version and replaces its view (or appends a delta's rows
+ * to the committed table, see `_pg_delta.ts`), and saves node states and
  * cache records (DDL is transactional, so readers see all of it or none);
  * and the collection of physical tables nothing refers to any more.
  * Private to `stores/postgres.ts`.
@@ -22,6 +23,7 @@ import {
 } from "./_pg_catalog.ts";
 import { type PgStaged, stagedContentVersion } from "./_pg_physical.ts";
 import { writeNodeCaches, writeStates } from "./_pg_node_state.ts";
+import { applyDelta, changedWhileWriting } from "./_pg_delta.ts";
 
 /** What a publication hands to {@link commitStaged}. */
 export interface CommitInput {
@@ -73,10 +75,11 @@ async function publishTable(
   owner: { runId: string; nodeId?: string },
 ): Promise<{ version: number; changed: boolean; drop?: string }> {
   const cur: CatalogRow | undefined = await getCatalog(ctx, s.table, tx);
-  if (s.baseVersion !== undefined && cur?.version !== s.baseVersion) {
-    throw new StoreError(
-      `table "${s.table}" changed while this publication was writing it (it copied version ${s.baseVersion}, another publication committed version ${cur?.version}); run the node again`,
-    );
+  if (
+    (s.baseVersion !== undefined && cur?.version !== s.baseVersion) ||
+    (s.base !== undefined && cur?.physical !== s.base.physical)
+  ) {
+    throw changedWhileWriting(s.table, s.baseVersion, cur?.version);
   }
   const lastId = Math.max(s.lastId, cur?.lastId ?? 0);
   const nextPos = Math.max(s.nextPos, cur?.nextPos ?? 0);
@@ -92,6 +95,10 @@ async function publishTable(
     return { version: cur.version, changed: false, drop: s.physical };
   }
   const version = (cur?.version ?? 0) + 1;
+  // A delta goes into the committed table, which stays in place (with its
+  // view and index); any other staged version replaces it.
+  const physical = s.base === undefined ? s.physical : s.base.physical;
+  if (s.base !== undefined) await applyDelta(ctx, tx, s, physical);
   await run(
     tx,
     `INSERT INTO ${ctx.qs}._runnel_tables (name, def, physical, row_count, version, updated_at, run_id, node_id, last_id, next_pos, keyed, content_version, hash_lo, hash_hi)
@@ -106,14 +113,14 @@ async function publishTable(
     [
       s.table,
       JSON.stringify(s.def),
-      s.physical,
+      physical,
       s.rowCount!,
       version,
       owner.runId,
       owner.nodeId ?? null,
       lastId,
       nextPos,
-      s.keyed,
+      s.base === undefined ? s.keyed : cur!.keyed,
       cv,
       String(s.sums!.lo),
       String(s.sums!.hi),
@@ -127,13 +134,23 @@ async function publishTable(
     [
       s.table,
       version,
-      s.physical,
+      physical,
       owner.runId,
       owner.nodeId ?? null,
       s.rowCount!,
       cv,
     ],
   );
+  if (s.base !== undefined) {
+    // The delta's rows are in; its table goes in the same transaction.
+    await run(tx, `DROP TABLE ${qualified(ctx, s.physical)}`, [], false);
+    await run(
+      tx,
+      `DELETE FROM ${ctx.qs}._runnel_staging WHERE physical = $1`,
+      [s.physical],
+    );
+    return { version, changed: true };
+  }
   await replaceView(ctx, tx, s);
   await run(
     tx,

@@ -2,9 +2,9 @@
  * Unique keys of staged PostgreSQL tables that are being filled from
  * empty. Maintaining a unique index row by row costs the server more than
  * the whole COPY, so such a table gets its index only when it is needed
- * (an upsert, or a later copy-on-write); meanwhile the writer checks keys
- * here, by 53-bit hash, and asks the database only when a hash repeats.
- * Private to `stores/postgres.ts`.
+ * (an upsert, a copy, or a later delta's key checks, see `_pg_delta.ts`);
+ * meanwhile the writer checks keys here, by 53-bit hash, and asks the
+ * database only when a hash repeats. Private to `stores/postgres.ts`.
  *
  * @module
  */

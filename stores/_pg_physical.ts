@@ -1,7 +1,7 @@
 /**
- * Physical table versions of the PostgreSQL store: creating (empty, or a
- * copy of the committed rows), indexing, dropping and measuring them.
- * Private to `stores/postgres.ts`.
+ * Physical table versions of the PostgreSQL store: creating (empty, or
+ * copying rows of others), indexing, dropping and measuring them. Private
+ * to `stores/postgres.ts`.
  *
  * @module
  */
@@ -9,13 +9,8 @@
 import { StoreError } from "../core/errors.ts";
 import type { TableDef, TableInfo } from "./store.ts";
 import { type AnySql, codeOf, pgFailure, qid, run } from "./_pg_connect.ts";
-import {
-  type CatalogRow,
-  type PgCtx,
-  PHYSICAL_PREFIX,
-  qualified,
-} from "./_pg_catalog.ts";
-import { columnDdl, columnKinds, POS_Q } from "./_pg_types.ts";
+import { type PgCtx, PHYSICAL_PREFIX, qualified } from "./_pg_catalog.ts";
+import { columnDdl, POS_Q } from "./_pg_types.ts";
 import {
   addRowHashes,
   contentVersion,
@@ -23,7 +18,7 @@ import {
   scanSql,
   ZERO,
 } from "./_pg_hash.ts";
-import { KeyHasher, KeySet } from "./_pg_keys.ts";
+import type { KeyHasher, KeySet } from "./_pg_keys.ts";
 
 /** A staged (uncommitted) version of one table inside a publication. */
 export interface PgStaged {
@@ -44,8 +39,16 @@ export interface PgStaged {
   keyed: boolean;
   keys: KeySet | undefined;
   hasher: KeyHasher | undefined;
-  /** Committed version the rows were copied from; undefined when it started empty. */
+  /** Committed version the rows started from; undefined when it started empty. */
   baseVersion?: number;
+  /**
+   * Set while the staged version is the committed one plus appended rows
+   * (see `_pg_delta.ts`): `physical` then holds only the appended rows, and
+   * the version is the rows of `base.physical` positioned below
+   * `base.nextPos`, then them. `rowCount` and `sums` always describe the
+   * whole version, and are never undefined meanwhile.
+   */
+  base?: { physical: string; rowCount: number; nextPos: number };
   /** Tail of the writes' ordered part (key checks, then starting the COPY). */
   queue: Promise<void>;
   /** COPYs running (at most two, so sending one overlaps storing another). */
@@ -65,27 +68,6 @@ function randomSuffix(): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-/** Types whose values PostgreSQL compares as their binary encodings. */
-const BYTE_COMPARABLE = new Set([
-  "Text",
-  "LongText",
-  "Integer",
-  "Binary",
-  "Date",
-  "DateTime",
-  "Time",
-  "Boolean",
-]);
-
-/** The key column the encoder can hash from its bytes, or -1. */
-export function byteKeyColumn(def: TableDef): number {
-  if (def.uniqueOn.length !== 1) return -1;
-  const col = def.uniqueOn[0]!;
-  return BYTE_COMPARABLE.has(def.schema[col]!)
-    ? Object.keys(def.schema).indexOf(col)
-    : -1;
-}
-
 /** Creates the unique index of a staged table (inside `sql`'s transaction). */
 export async function createKeyIndex(
   ctx: PgCtx,
@@ -103,17 +85,23 @@ export async function createKeyIndex(
   );
 }
 
+/** Rows a new physical table starts with: those of `physical` (positioned below `below`, when given). */
+export interface PgCopySource {
+  physical: string;
+  below?: number;
+}
+
 /**
  * Creates and registers a new physical table for `table` inside `tx`:
- * empty, or with the committed rows of `copyFrom` (positions kept, unique
- * index built after the copy). Returns its name.
+ * empty, or with the rows of `copyFrom` (positions kept, unique index
+ * built after the copy). Returns its name.
  */
 export async function createPhysicalIn(
   ctx: PgCtx,
   tx: AnySql,
   table: string,
   def: TableDef,
-  copyFrom?: CatalogRow,
+  copyFrom: readonly PgCopySource[] = [],
 ): Promise<string> {
   const physical = `${PHYSICAL_PREFIX}${table.slice(0, 40)}_${randomSuffix()}`;
   const q = qualified(ctx, physical);
@@ -123,65 +111,23 @@ export async function createPhysicalIn(
     `INSERT INTO ${ctx.qs}._runnel_staging (physical, table_name, instance, created_at) VALUES ($1, $2, $3, now())`,
     [physical, table, ctx.instance],
   );
-  if (copyFrom !== undefined) {
+  if (copyFrom.length > 0) {
     const cols = [...Object.keys(def.schema).map(qid), POS_Q].join(", ");
-    await run(
-      tx,
-      `INSERT INTO ${q} (${cols}) SELECT ${cols} FROM ${
-        qualified(ctx, copyFrom.physical)
-      }`,
-      [],
-      false,
-    );
+    for (const src of copyFrom) {
+      await run(
+        tx,
+        `INSERT INTO ${q} (${cols}) SELECT ${cols} FROM ${
+          qualified(ctx, src.physical)
+        }${src.below === undefined ? "" : ` WHERE ${POS_Q} < ${src.below}`}`,
+        [],
+        false,
+      );
+    }
     if (def.uniqueOn.length > 0) {
       await createKeyIndex(ctx, tx, physical, def);
     }
   }
   return physical;
-}
-
-/**
- * Stages a new version of `table`: empty, or (`copy`) a copy of the
- * committed rows.
- */
-export async function stageTable(
-  ctx: PgCtx,
-  table: string,
-  def: TableDef,
-  committed: CatalogRow | undefined,
-  copy: boolean,
-): Promise<PgStaged> {
-  const from = copy ? committed : undefined;
-  let physical: string;
-  try {
-    physical = await ctx.sql.begin((tx) =>
-      createPhysicalIn(ctx, tx, table, def, from)
-    );
-  } catch (err) {
-    throw pgFailure(`Cannot stage table "${table}"`, err, ctx.location);
-  }
-  const keyed = from !== undefined && def.uniqueOn.length > 0;
-  const s: PgStaged = {
-    table,
-    def,
-    physical,
-    names: Object.keys(def.schema),
-    kinds: columnKinds(def),
-    lastId: committed?.lastId ?? 0,
-    nextPos: from ? from.nextPos : 0,
-    rowCount: from ? from.rowCount : 0,
-    sums: from ? from.sums : ZERO,
-    keyed,
-    keys: !keyed && def.uniqueOn.length > 0 ? new KeySet() : undefined,
-    hasher: def.uniqueOn.length > 0 ? new KeyHasher(def) : undefined,
-    queue: Promise.resolve(),
-    inflight: new Set(),
-    keysDirty: false,
-    rowBytes: 64,
-    keyCol: byteKeyColumn(def),
-  };
-  if (from) s.baseVersion = from.version;
-  return s;
 }
 
 /** Waits until every write to a staged version is done (failed ones included). */

@@ -1,7 +1,8 @@
 /**
- * Publications of the PostgreSQL store: staged copy-on-write table
- * versions in the app's schema, swapped into the catalog by one commit
- * transaction. Private to `stores/postgres.ts`.
+ * Publications of the PostgreSQL store: staged table versions in the app's
+ * schema (new tables, copies, or deltas of rows appended to committed ones,
+ * see `_pg_delta.ts`), published by one commit transaction. Private to
+ * `stores/postgres.ts`.
  *
  * @module
  */
@@ -40,12 +41,14 @@ import {
   stagedCount,
   stagedInfo,
 } from "./_pg_physical.ts";
-import { appendRows, truncateRows, upsertRows } from "./_pg_writer.ts";
+import { appendRows, truncateRows } from "./_pg_writer.ts";
+import { upsertRows } from "./_pg_upsert.ts";
 import { readTable } from "./_pg_read.ts";
 import { commitStaged } from "./_pg_commit.ts";
 import { sandboxMaterialize, sandboxQuery } from "./_pg_materialize.ts";
 import { accessFor } from "./_pg_checks.ts";
 import { StagedTables } from "./_pg_staged.ts";
+import { promote, readStaged } from "./_pg_delta.ts";
 
 /** A publication on an open PostgreSQL store. */
 export class PgPublication implements Publication {
@@ -90,7 +93,7 @@ export class PgPublication implements Publication {
     this.#t.inits.set(table, d);
     const committed = await getCatalog(ctx, table);
     if (committed === undefined || !sameDef(committed.def, d)) {
-      await this.#t.stage(table, d, committed, false);
+      await this.#t.stage(table, d, committed, "empty");
     }
   }
 
@@ -128,6 +131,7 @@ export class PgPublication implements Publication {
     }
     if (rows.length === 0) return 0;
     const s = await this.#t.target(table, "upsert into");
+    await promote(ctx, s);
     await upsertRows(ctx, s, rows);
     return rows.length;
   }
@@ -142,7 +146,7 @@ export class PgPublication implements Publication {
       return;
     }
     const [def, committed] = await this.#t.def(table, "truncate");
-    await this.#t.stage(table, def, committed, false);
+    await this.#t.stage(table, def, committed, "empty");
   }
 
   async #visible(
@@ -151,7 +155,7 @@ export class PgPublication implements Publication {
     const pending = this.#t.staged.get(table);
     if (pending !== undefined) {
       const s = await pending;
-      await settle(s);
+      await promote(this.#ctx, s);
       return { physical: s.physical, def: s.def, staged: s };
     }
     const c = await getCatalog(this.#ctx, table);
@@ -163,6 +167,10 @@ export class PgPublication implements Publication {
 
   async read(table: string, opts?: ReadOptions): Promise<Row[]> {
     const ctx = this.#check();
+    const pending = this.#t.staged.get(table);
+    if (pending !== undefined) {
+      return await readStaged(ctx, await pending, opts);
+    }
     const v = await this.#visible(table);
     try {
       return await readTable(
@@ -195,6 +203,7 @@ export class PgPublication implements Publication {
     allowed: string[],
   ): Promise<Row[]> {
     const ctx = this.#check();
+    await this.#t.whole(allowed);
     const staged = await this.#t.settled();
     const access = await accessFor(ctx, staged, allowed, "query");
     return await sandboxQuery(ctx, sql, params, access);
@@ -208,6 +217,7 @@ export class PgPublication implements Publication {
   ): Promise<number> {
     const ctx = this.#check();
     await checkNewName(ctx, table);
+    await this.#t.whole(allowed);
     const staged = await this.#t.settled();
     const committed = await getCatalog(ctx, table);
     const access = await accessFor(ctx, staged, allowed, "materialize");

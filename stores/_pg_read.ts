@@ -10,6 +10,9 @@ import { DataError } from "../core/errors.ts";
 import type { ReadOptions, TableDef } from "./store.ts";
 import { type AnySql, qid } from "./_pg_connect.ts";
 import { POS_Q } from "./_pg_types.ts";
+import { type CatalogRow, type PgCtx, qualified } from "./_pg_catalog.ts";
+import { indexedOrder } from "./_order_plan.ts";
+import { readSorted, toRows } from "./_pg_order.ts";
 
 function checkCount(table: string, what: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
@@ -39,12 +42,13 @@ export function readSql(
         })`,
       );
     }
-    // NULLs sort first, as in SQLite.
+    // NULL is the smallest value, as in SQLite.
     order.push(
       `${qid(o.column)} ${o.desc ? "DESC NULLS LAST" : "ASC NULLS FIRST"}`,
     );
   }
-  order.push(POS_Q);
+  // Ties in insertion order, reversed after a descending first column.
+  order.push(opts.orderBy?.[0]?.desc ? `${POS_Q} DESC` : POS_Q);
   let text = `SELECT ${names.map(qid).join(", ")} FROM ${qualified} ORDER BY ${
     order.join(", ")
   }`;
@@ -61,7 +65,10 @@ export function readSql(
 
 /**
  * Reads rows of a physical table as canonical row objects (user columns,
- * schema order). Insertion order unless `opts.orderBy`; ties keep it.
+ * schema order). Insertion order unless `opts.orderBy`; then NULL sorts as
+ * the smallest value and ties keep insertion order — reversed when the
+ * first order column is descending, so a descending order is exactly the
+ * reverse of the ascending one (see `_order_keyset.ts`).
  */
 export async function readTable(
   sql: AnySql,
@@ -73,13 +80,31 @@ export async function readTable(
   const names = Object.keys(def.schema);
   const { text, params } = readSql(table, qualified, def, opts);
   const raw = await sql.unsafe(text, params, { prepare: false }).values();
-  const out: Row[] = new Array(raw.length);
-  const n = names.length;
-  for (let r = 0; r < raw.length; r++) {
-    const src = raw[r] as unknown[];
-    const row: Row = {};
-    for (let c = 0; c < n; c++) row[names[c]!] = src[c];
-    out[r] = row;
+  return toRows(raw as unknown as unknown[][], names);
+}
+
+/**
+ * Reads rows of the committed version `c` of `table` as {@link readTable}
+ * does. A page of a large table goes through an index on its order
+ * (`runnel:pos` alone for insertion order), built the first time that
+ * order is asked for, and starts from a bookmark (see `_pg_order.ts`).
+ */
+export async function readCommitted(
+  ctx: PgCtx,
+  table: string,
+  c: CatalogRow,
+  opts?: ReadOptions,
+): Promise<Row[]> {
+  const terms = indexedOrder(c.def, c.rowCount, opts);
+  if (terms !== undefined) {
+    const rows = await readSorted(ctx, table, c, terms, opts!);
+    if (rows !== undefined) return rows;
   }
-  return out;
+  return await readTable(
+    ctx.sql,
+    table,
+    qualified(ctx, c.physical),
+    c.def,
+    opts,
+  );
 }

@@ -1,7 +1,10 @@
 /**
  * The staged tables of one PostgreSQL publication: created on first write
- * (empty, or copying the committed rows when the definition is the same),
- * once even when writes arrive together. Private to `stores/postgres.ts`.
+ * (empty, or starting from the committed rows when the definition is the
+ * same: as a delta of appended rows, see `_pg_delta.ts`, or as a copy when
+ * the committed table cannot get the unique index a delta's key checks
+ * need), once even when writes arrive together. Private to
+ * `stores/postgres.ts`.
  *
  * @module
  */
@@ -10,7 +13,89 @@ import { StoreError } from "../core/errors.ts";
 import type { TableDef } from "./store.ts";
 import { sameDef } from "./_def.ts";
 import { type CatalogRow, getCatalog, type PgCtx } from "./_pg_catalog.ts";
-import { type PgStaged, settle, stageTable } from "./_pg_physical.ts";
+import { pgFailure } from "./_pg_connect.ts";
+import { columnKinds } from "./_pg_types.ts";
+import { ZERO } from "./_pg_hash.ts";
+import { KeyHasher, KeySet } from "./_pg_keys.ts";
+import { createPhysicalIn, type PgStaged, settle } from "./_pg_physical.ts";
+import { indexCommitted, promote } from "./_pg_delta.ts";
+
+/** Types whose values PostgreSQL compares as their binary encodings. */
+const BYTE_COMPARABLE = new Set([
+  "Text",
+  "LongText",
+  "Integer",
+  "Binary",
+  "Date",
+  "DateTime",
+  "Time",
+  "Boolean",
+]);
+
+/** The key column the encoder can hash from its bytes, or -1. */
+export function byteKeyColumn(def: TableDef): number {
+  if (def.uniqueOn.length !== 1) return -1;
+  const col = def.uniqueOn[0]!;
+  return BYTE_COMPARABLE.has(def.schema[col]!)
+    ? Object.keys(def.schema).indexOf(col)
+    : -1;
+}
+
+/**
+ * How a staged version starts: empty, as a copy of the committed rows, or
+ * as a delta over them (an empty table for the rows appended next, see
+ * {@link PgStaged.base}).
+ */
+export type StageMode = "empty" | "copy" | "delta";
+
+/** Stages a new version of `table`, starting as `mode` says. */
+export async function stageTable(
+  ctx: PgCtx,
+  table: string,
+  def: TableDef,
+  committed: CatalogRow | undefined,
+  mode: StageMode,
+): Promise<PgStaged> {
+  const from = mode === "empty" ? undefined : committed;
+  const copy = mode === "copy" && from !== undefined;
+  let physical: string;
+  try {
+    physical = await ctx.sql.begin((tx) =>
+      createPhysicalIn(ctx, tx, table, def, copy ? [from] : [])
+    );
+  } catch (err) {
+    throw pgFailure(`Cannot stage table "${table}"`, err, ctx.location);
+  }
+  const keyed = copy && def.uniqueOn.length > 0;
+  const s: PgStaged = {
+    table,
+    def,
+    physical,
+    names: Object.keys(def.schema),
+    kinds: columnKinds(def),
+    lastId: committed?.lastId ?? 0,
+    nextPos: from ? from.nextPos : 0,
+    rowCount: from ? from.rowCount : 0,
+    sums: from ? from.sums : ZERO,
+    keyed,
+    keys: !keyed && def.uniqueOn.length > 0 ? new KeySet() : undefined,
+    hasher: def.uniqueOn.length > 0 ? new KeyHasher(def) : undefined,
+    queue: Promise.resolve(),
+    inflight: new Set(),
+    keysDirty: false,
+    rowBytes: 64,
+    keyCol: byteKeyColumn(def),
+  };
+  if (from) s.baseVersion = from.version;
+  if (from && !copy) {
+    s.base = {
+      physical: from.physical,
+      rowCount: from.rowCount,
+      nextPos: from.nextPos,
+    };
+  }
+  return s;
+}
 
 /** Staged versions and declared definitions of a publication. */
 export class StagedTables {
@@ -29,9 +114,9 @@ export class StagedTables {
     table: string,
     def: TableDef,
     committed: CatalogRow | undefined,
-    copy: boolean,
+    mode: StageMode,
   ): Promise<PgStaged> {
-    const p = stageTable(this.#ctx, table, def, committed, copy);
+    const p = stageTable(this.#ctx, table, def, committed, mode);
     this.staged.set(table, p);
     p.then((s) => {
       if (this.staged.get(table) === p) this.staged.set(table, s);
@@ -61,10 +146,24 @@ export class StagedTables {
     const s = this.staged.get(table);
     if (s !== undefined) return await s;
     const [def, committed] = await this.def(table, op);
+    let mode: StageMode = "empty";
+    if (committed !== undefined && sameDef(committed.def, def)) {
+      const keyed = def.uniqueOn.length === 0 || committed.keyed ||
+        await indexCommitted(this.#ctx, committed);
+      mode = keyed ? "delta" : "copy";
+    }
     const again = this.staged.get(table); // staged meanwhile by another call
     if (again !== undefined) return await again;
-    const copy = committed !== undefined && sameDef(committed.def, def);
-    return await this.stage(table, def, committed, copy);
+    return await this.stage(table, def, committed, mode);
+  }
+
+  /** Promotes the deltas of the staged `tables`, which SQL is about to read as one table each. */
+  async whole(tables: unknown): Promise<void> {
+    if (!Array.isArray(tables)) return; // refused with a message later
+    for (const t of new Set(tables)) {
+      const p = this.staged.get(t);
+      if (p !== undefined) await promote(this.#ctx, await p);
+    }
   }
 
   /** Every staged version, once their pending writes are done. */

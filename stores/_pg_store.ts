@@ -26,11 +26,10 @@ import {
   getCatalog,
   listCatalog,
   type PgCtx,
-  qualified,
   toTableInfo,
 } from "./_pg_catalog.ts";
 import { PgPublication } from "./_pg_publication.ts";
-import { readTable } from "./_pg_read.ts";
+import { readCommitted } from "./_pg_read.ts";
 import * as records from "./_pg_records.ts";
 import { getNodeCache, getState } from "./_pg_node_state.ts";
 import { SessionLocks } from "./_pg_lock.ts";
@@ -100,13 +99,7 @@ export class PostgresStore implements Store {
           );
         }
         try {
-          return await readTable(
-            ctx.sql,
-            name,
-            qualified(ctx, c.physical),
-            c.def,
-            opts,
-          );
+          return await readCommitted(ctx, name, c, opts);
         } catch (err) {
           if (attempt > 0 || (err as { code?: string })?.code !== "42P01") {
             throw err;

@@ -1,7 +1,8 @@
 /**
  * The version swap of the SQLite store: committing staged versions into
- * the catalog in one transaction, and collecting physical tables nothing
- * refers to any more. Private to `stores/sqlite.ts`.
+ * the catalog in one transaction (a delta of appended rows goes into the
+ * committed table instead, see `_sqlite_delta.ts`), and collecting physical
+ * tables nothing refers to any more. Private to `stores/sqlite.ts`.
  *
  * @module
  */
@@ -25,6 +26,7 @@ import {
 } from "./_sqlite_physical.ts";
 import { writeState } from "./_sqlite_records.ts";
 import { writeNodeCache } from "./_sqlite_node_cache.ts";
+import { applyDelta, changedWhileWriting } from "./_sqlite_delta.ts";
 
 function objectType(ctx: SqliteCtx, name: string): string | undefined {
   const r = prep(
@@ -32,6 +34,17 @@ function objectType(ctx: SqliteCtx, name: string): string | undefined {
     "SELECT type FROM sqlite_master WHERE name = ? COLLATE NOCASE",
   ).get(name) as { type: string } | undefined;
   return r?.type;
+}
+
+/** (Re)creates the view named like the table, selecting its user columns from `physical`. */
+function createView(ctx: SqliteCtx, s: Staged, physical: string): void {
+  const view = quoteId(s.table);
+  ctx.db.exec(`DROP VIEW IF EXISTS ${view}`);
+  ctx.db.exec(
+    `CREATE VIEW ${view} AS SELECT ${s.names.map(quoteId).join(", ")} FROM ${
+      quoteId(physical)
+    }`,
+  );
 }
 
 interface Published {
@@ -50,9 +63,10 @@ function publishTable(
 ): Published {
   const cur = getCatalog(ctx, s.table);
   if (s.baseVersion !== undefined && cur?.version !== s.baseVersion) {
-    throw new StoreError(
-      `table "${s.table}" changed while this publication was writing it (it copied version ${s.baseVersion}, another publication committed version ${cur?.version}); run the node again`,
-    );
+    throw changedWhileWriting(s.table, s.baseVersion, cur?.version);
+  }
+  if (s.base !== undefined && cur?.physical !== s.base.physical) {
+    throw changedWhileWriting(s.table, s.baseVersion, cur?.version);
   }
   if (objectType(ctx, s.physical) !== "table") {
     throw new StoreError(
@@ -86,6 +100,10 @@ function publishTable(
   const version = (cur?.version ?? 0) + 1;
   const rowCount = stagedCount(ctx, s);
   const sums = s.sums!;
+  // A delta goes into the committed table, which stays in place; any other
+  // staged version replaces it.
+  const physical = s.base === undefined ? s.physical : s.base.physical;
+  if (s.base !== undefined) applyDelta(ctx, s, physical);
   prep(
     ctx,
     `INSERT INTO _runnel_tables (name, def, physical, row_count, version, updated_at, run_id, node_id, last_id, content_version, hash_lo, hash_hi)
@@ -99,7 +117,7 @@ function publishTable(
   ).run(
     s.table,
     JSON.stringify(s.def),
-    s.physical,
+    physical,
     rowCount,
     version,
     now,
@@ -116,22 +134,22 @@ function publishTable(
   ).run(
     s.table,
     version,
-    s.physical,
+    physical,
     owner.runId,
     owner.nodeId ?? null,
     rowCount,
     now,
     cv,
   );
-  const view = quoteId(s.table);
-  ctx.db.exec(`DROP VIEW IF EXISTS ${view}`);
-  ctx.db.exec(
-    `CREATE VIEW ${view} AS SELECT ${s.names.map(quoteId).join(", ")} FROM ${
-      quoteId(s.physical)
-    }`,
-  );
-  prep(ctx, "DELETE FROM _runnel_staging WHERE physical = ?").run(s.physical);
   const out: Published = { version, contentVersion: cv, changed: true };
+  if (s.base !== undefined) {
+    // The view already selects the committed table; the delta is dropped.
+    if (existing === undefined) createView(ctx, s, physical);
+    out.drop = s.physical;
+    return out;
+  }
+  createView(ctx, s, physical);
+  prep(ctx, "DELETE FROM _runnel_staging WHERE physical = ?").run(s.physical);
   if (cur !== undefined) out.drop = cur.physical;
   return out;
 }

@@ -88,10 +88,13 @@ function renderKey(s: Staged, row: Row): string {
 /** Finds the first row whose key repeats an earlier row or an existing one. */
 function duplicate(ctx: SqliteCtx, s: Staged, rows: readonly Row[]): string {
   const seen = new Map<string, number>();
+  // A delta's committed rows live in its base table.
+  const where = s.def.uniqueOn.map((c) => `${quoteId(c)} = ?`).join(" AND ");
+  const tables = [s.physical, ...(s.base ? [s.base.physical] : [])];
   const exists = ctx.db.prepare(
-    `SELECT 1 FROM ${quoteId(s.physical)} WHERE ${
-      s.def.uniqueOn.map((c) => `${quoteId(c)} = ?`).join(" AND ")
-    } LIMIT 1`,
+    tables.map((t) => `SELECT 1 FROM ${quoteId(t)} WHERE ${where}`).join(
+      " UNION ALL ",
+    ) + " LIMIT 1",
   );
   for (let r = 0; r < rows.length; r++) {
     const key = keyOf(s, rows[r]);
@@ -107,7 +110,8 @@ function duplicate(ctx: SqliteCtx, s: Staged, rows: readonly Row[]): string {
       } of row ${r} repeats row ${first} of the batch`;
     }
     seen.set(text, r);
-    if (exists.get(...(key as (string | number)[])) !== undefined) {
+    const args = tables.flatMap(() => key) as (string | number)[];
+    if (exists.get(...args) !== undefined) {
       return `${renderKey(s, rows[r]!)} of row ${r} is already in the table`;
     }
   }

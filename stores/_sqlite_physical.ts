@@ -38,8 +38,22 @@ export interface Staged {
   rowCount: number | undefined;
   /** Row-hash sums, or undefined when they must be computed (after an upsert). */
   sums: HashSums | undefined;
-  /** Committed version the rows were copied from; undefined when it started empty. */
+  /** Committed version the rows started from; undefined when it started empty. */
   baseVersion?: number;
+  /**
+   * Set while the staged version is the committed one plus appended rows
+   * (see `_sqlite_delta.ts`): `physical` then holds only the appended rows,
+   * and the version is the first `base.rowCount` rows (in rowid order) of
+   * `base.physical` followed by them. `rowCount` and `sums` always describe
+   * the whole version, and are never undefined meanwhile.
+   */
+  base?: { physical: string; rowCount: number };
+}
+
+/** Rows a new physical table starts with: the first `limit` rows (all without) of `physical`, in insertion order. */
+export interface CopySource {
+  physical: string;
+  limit?: number;
 }
 
 /** The quoted hidden row-hash column. */
@@ -52,15 +66,15 @@ function randomSuffix(): string {
 
 /**
  * Creates a new physical table for `def` inside the caller's transaction,
- * optionally filled with the rows of `copyFrom` (in insertion order, row
- * hashes included), and registers it as staged. Call {@link LIVE_STAGED}`.add`
- * once the transaction committed.
+ * filled with the rows of `copyFrom`, one source after the other (in
+ * insertion order, row hashes included), and registers it as staged. Call
+ * {@link LIVE_STAGED}`.add` once the transaction committed.
  */
 export function createPhysicalIn(
   ctx: SqliteCtx,
   table: string,
   def: TableDef,
-  copyFrom?: string,
+  copyFrom: readonly CopySource[] = [],
 ): string {
   const physical = `${PHYSICAL_PREFIX}${table}_${randomSuffix()}`;
   const q = quoteId(physical);
@@ -71,11 +85,11 @@ export function createPhysicalIn(
   const names = [...Object.keys(def.schema).map(quoteId), HASH_Q].join(", ");
   ctx.db.exec(`CREATE TABLE ${q} (${cols.join(", ")}, ${HASH_Q} INTEGER)`);
   registerStaging(ctx, physical, table);
-  if (copyFrom !== undefined) {
+  for (const src of copyFrom) {
     ctx.db.exec(
       `INSERT INTO ${q} (${names}) SELECT ${names} FROM ${
-        quoteId(copyFrom)
-      } ORDER BY rowid`,
+        quoteId(src.physical)
+      } ORDER BY rowid${src.limit === undefined ? "" : ` LIMIT ${src.limit}`}`,
     );
   }
   // Built after the copy: one sorted build beats maintaining it row by row.
@@ -94,7 +108,7 @@ export function createPhysical(
   ctx: SqliteCtx,
   table: string,
   def: TableDef,
-  copyFrom?: string,
+  copyFrom: readonly CopySource[] = [],
 ): string {
   const physical = tx(ctx, () => createPhysicalIn(ctx, table, def, copyFrom));
   LIVE_STAGED.add(physical);
@@ -102,28 +116,33 @@ export function createPhysical(
 }
 
 /**
- * Stages a new version of `table`: empty, or (`copy`) a copy of the
- * committed rows, row-hash sums and all.
+ * Stages a new version of `table`: empty, or (`delta`) the committed rows
+ * plus what is appended next, which go to a new, empty physical table of
+ * their own (see {@link Staged.base}); counts and row-hash sums start from
+ * the committed ones either way.
  */
 export function stageTable(
   ctx: SqliteCtx,
   table: string,
   def: TableDef,
   committed: CatalogRow | undefined,
-  copy: boolean,
+  delta: boolean,
 ): Staged {
-  const from = copy ? committed : undefined;
+  const from = delta ? committed : undefined;
   const s: Staged = {
     table,
     def,
-    physical: createPhysical(ctx, table, def, from?.physical),
+    physical: createPhysical(ctx, table, def),
     names: Object.keys(def.schema),
     kinds: columnKinds(def),
     lastId: committed?.lastId ?? 0,
     rowCount: from ? from.rowCount : 0,
     sums: from ? from.sums : { lo: 0n, hi: 0n },
   };
-  if (from) s.baseVersion = from.version;
+  if (from) {
+    s.baseVersion = from.version;
+    s.base = { physical: from.physical, rowCount: from.rowCount };
+  }
   return s;
 }
 
@@ -142,11 +161,13 @@ export function dropPhysical(ctx: SqliteCtx, physical: string): void {
   }
 }
 
-/** Removes every row of a staged version. */
+/** Removes every row of a staged version (the committed rows under a delta included). */
 export function clearPhysical(ctx: SqliteCtx, s: Staged): void {
   tx(ctx, () => ctx.db.exec(`DELETE FROM ${quoteId(s.physical)}`));
   s.rowCount = 0;
   s.sums = { lo: 0n, hi: 0n };
+  delete s.base;
+  delete s.baseVersion;
 }
 
 /** Counts the rows of a staged version when the count is not known. */

@@ -1,7 +1,7 @@
 /**
- * Publications of the SQLite store: staged copy-on-write table versions,
- * swapped into the catalog by one commit transaction. Private to
- * `stores/sqlite.ts`.
+ * Publications of the SQLite store: staged table versions (new tables, or
+ * deltas of rows appended to committed ones, see `_sqlite_delta.ts`),
+ * published by one commit transaction. Private to `stores/sqlite.ts`.
  *
  * @module
  */
@@ -19,7 +19,6 @@ import type {
 } from "./store.ts";
 import { normalizeDef, quoteId, sameDef, stateJson } from "./_sqlite_codec.ts";
 import {
-  type CatalogRow,
   getCatalog,
   LIVE_STAGED,
   settle,
@@ -29,10 +28,8 @@ import {
 import {
   clearPhysical,
   dropPhysical,
-  type Staged,
   stagedCount,
   stagedInfo,
-  stageTable,
   storeFailure,
 } from "./_sqlite_physical.ts";
 import { writeRows } from "./_sqlite_writer.ts";
@@ -40,7 +37,9 @@ import { readTable } from "./_sqlite_read.ts";
 import { type QueryConn, runQuery } from "./_sqlite_query.ts";
 import { accessFor, checkNewName, checkRows } from "./_sqlite_pub_checks.ts";
 import { commitStaged } from "./_sqlite_commit.ts";
+import { promote, readStaged } from "./_sqlite_delta.ts";
 import { materializeStaged } from "./_sqlite_materialize.ts";
+import { SqliteStagedTables } from "./_sqlite_staged.ts";
 import { checkNodeCache } from "./_sqlite_node_cache.ts";
 
 /** A publication on an open SQLite store. */
@@ -48,8 +47,7 @@ export class SqlitePublication implements Publication {
   readonly #ctx: SqliteCtx;
   readonly #queryConn: () => QueryConn;
   readonly #onEnd: (p: SqlitePublication) => void;
-  readonly #staged = new Map<string, Staged>();
-  readonly #inits = new Map<string, TableDef>();
+  readonly #t: SqliteStagedTables;
   readonly #states = new Map<string, string>();
   readonly #caches = new Map<string, NodeCacheRecord>();
   #ended: "committed" | "discarded" | undefined;
@@ -62,6 +60,7 @@ export class SqlitePublication implements Publication {
     this.#ctx = ctx;
     this.#queryConn = queryConn;
     this.#onEnd = onEnd;
+    this.#t = new SqliteStagedTables(ctx);
   }
 
   #check(): SqliteCtx {
@@ -72,52 +71,21 @@ export class SqlitePublication implements Publication {
     return this.#ctx;
   }
 
-  #stage(
-    table: string,
-    def: TableDef,
-    committed: CatalogRow | undefined,
-    copy: boolean,
-  ): Staged {
-    const s = stageTable(this.#ctx, table, def, committed, copy);
-    this.#staged.set(table, s);
-    return s;
-  }
-
-  /** The def writes to `table` use: staged, declared by init, or committed. */
-  #def(table: string, op: string): [TableDef, CatalogRow | undefined] {
-    const committed = getCatalog(this.#ctx, table);
-    const def = this.#inits.get(table) ?? committed?.def;
-    if (def === undefined) {
-      throw new StoreError(
-        `Cannot ${op} table "${table}": it does not exist; declare it first with init(...)`,
-      );
-    }
-    return [def, committed];
-  }
-
-  #target(table: string, op: string): Staged {
-    const s = this.#staged.get(table);
-    if (s !== undefined) return s;
-    const [def, committed] = this.#def(table, op);
-    const copy = committed !== undefined && sameDef(committed.def, def);
-    return this.#stage(table, def, committed, copy);
-  }
-
   init(table: string, def: TableDef): Promise<void> {
     return settle(() => {
       const ctx = this.#check();
       checkNewName(ctx, table);
       const d = normalizeDef(table, def);
-      const staged = this.#staged.get(table);
+      const staged = this.#t.staged.get(table);
       if (staged !== undefined) {
         if (sameDef(staged.def, d)) return;
-        this.#staged.delete(table);
+        this.#t.staged.delete(table);
         dropPhysical(ctx, staged.physical);
       }
-      this.#inits.set(table, d);
+      this.#t.inits.set(table, d);
       const committed = getCatalog(ctx, table);
       if (committed === undefined || !sameDef(committed.def, d)) {
-        this.#stage(table, d, committed, false);
+        this.#t.stage(table, d, committed, false);
       }
     });
   }
@@ -125,7 +93,7 @@ export class SqlitePublication implements Publication {
   describe(table: string): Promise<TableInfo | undefined> {
     return settle(() => {
       const ctx = this.#check();
-      const s = this.#staged.get(table);
+      const s = this.#t.staged.get(table);
       const committed = getCatalog(ctx, table);
       if (s === undefined) return committed && toTableInfo(committed);
       return stagedInfo(ctx, s, committed?.version ?? 0);
@@ -136,11 +104,11 @@ export class SqlitePublication implements Publication {
     return settle(() => {
       const ctx = this.#check();
       checkRows("append to", table, rows);
-      if (rows.length === 0 && !this.#staged.has(table)) {
-        this.#def(table, "append to");
+      if (rows.length === 0 && !this.#t.staged.has(table)) {
+        this.#t.def(table, "append to");
         return 0;
       }
-      writeRows(ctx, this.#target(table, "append to"), rows, false);
+      writeRows(ctx, this.#t.target(table, "append to"), rows, false);
       return rows.length;
     });
   }
@@ -149,15 +117,17 @@ export class SqlitePublication implements Publication {
     return settle(() => {
       const ctx = this.#check();
       checkRows("upsert into", table, rows);
-      const def = this.#staged.get(table)?.def ??
-        this.#def(table, "upsert into")[0];
+      const def = this.#t.staged.get(table)?.def ??
+        this.#t.def(table, "upsert into")[0];
       if (def.uniqueOn.length === 0) {
         throw new DataError(
           `Cannot upsert into table "${table}": it has no unique key; declare one with init({ uniqueOn: ["<column>"] }) or use append`,
         );
       }
       if (rows.length === 0) return 0;
-      writeRows(ctx, this.#target(table, "upsert into"), rows, true);
+      const s = this.#t.target(table, "upsert into");
+      promote(ctx, s);
+      writeRows(ctx, s, rows, true);
       return rows.length;
     });
   }
@@ -165,20 +135,19 @@ export class SqlitePublication implements Publication {
   truncate(table: string): Promise<void> {
     return settle(() => {
       const ctx = this.#check();
-      const s = this.#staged.get(table);
-      if (s !== undefined) {
-        clearPhysical(ctx, s);
-        delete s.baseVersion;
-        return;
-      }
-      const [def, committed] = this.#def(table, "truncate");
-      this.#stage(table, def, committed, false);
+      const s = this.#t.staged.get(table);
+      if (s !== undefined) return clearPhysical(ctx, s);
+      const [def, committed] = this.#t.def(table, "truncate");
+      this.#t.stage(table, def, committed, false);
     });
   }
 
   #visible(table: string): { physical: string; def: TableDef } {
-    const s = this.#staged.get(table);
-    if (s !== undefined) return s;
+    const s = this.#t.staged.get(table);
+    if (s !== undefined) {
+      promote(this.#ctx, s);
+      return s;
+    }
     const c = getCatalog(this.#ctx, table);
     if (c === undefined) {
       throw new NotFoundError(`Table "${table}" does not exist`);
@@ -189,6 +158,8 @@ export class SqlitePublication implements Publication {
   read(table: string, opts?: ReadOptions): Promise<Row[]> {
     return settle(() => {
       const ctx = this.#check();
+      const s = this.#t.staged.get(table);
+      if (s !== undefined) return readStaged(ctx, s, opts);
       const v = this.#visible(table);
       return readTable(ctx.db, table, v.physical, v.def, opts);
     });
@@ -197,7 +168,7 @@ export class SqlitePublication implements Publication {
   count(table: string): Promise<number> {
     return settle(() => {
       const ctx = this.#check();
-      const s = this.#staged.get(table);
+      const s = this.#t.staged.get(table);
       if (s !== undefined) return stagedCount(ctx, s);
       return getCatalog(ctx, table)?.rowCount ?? 0;
     });
@@ -213,11 +184,12 @@ export class SqlitePublication implements Publication {
   query(sql: string, params: unknown[], allowed: string[]): Promise<Row[]> {
     return settle(() => {
       const ctx = this.#check();
+      this.#t.whole(allowed);
       return runQuery(
         this.#queryConn(),
         sql,
         params ?? [],
-        accessFor(ctx, this.#staged, allowed),
+        accessFor(ctx, this.#t.staged, allowed),
       );
     });
   }
@@ -232,18 +204,19 @@ export class SqlitePublication implements Publication {
       const ctx = this.#check();
       checkNewName(ctx, table);
       const committed = getCatalog(ctx, table);
-      const prev = this.#staged.get(table);
+      const prev = this.#t.staged.get(table);
+      this.#t.whole(allowed);
       const s = materializeStaged(
         ctx,
         this.#queryConn(),
         table,
         sql,
         params,
-        accessFor(ctx, this.#staged, allowed),
+        accessFor(ctx, this.#t.staged, allowed),
         Math.max(prev?.lastId ?? 0, committed?.lastId ?? 0),
       );
-      this.#staged.set(table, s);
-      this.#inits.set(table, s.def);
+      this.#t.staged.set(table, s);
+      this.#t.inits.set(table, s.def);
       if (prev !== undefined) dropPhysical(ctx, prev.physical);
       return s.rowCount ?? 0;
     });
@@ -266,7 +239,7 @@ export class SqlitePublication implements Publication {
       let result: { summary: CommitSummary; drop: string[] };
       try {
         result = commitStaged(ctx, {
-          staged: [...this.#staged.values()],
+          staged: [...this.#t.staged.values()],
           states: this.#states,
           caches: this.#caches,
         }, owner);
@@ -274,8 +247,8 @@ export class SqlitePublication implements Publication {
         storeFailure("Cannot commit the publication", err);
       }
       this.#ended = "committed";
-      for (const s of this.#staged.values()) LIVE_STAGED.delete(s.physical);
-      this.#staged.clear();
+      for (const s of this.#t.staged.values()) LIVE_STAGED.delete(s.physical);
+      this.#t.staged.clear();
       this.#onEnd(this);
       for (const p of result.drop) dropPhysical(ctx, p);
       return result.summary;
@@ -285,11 +258,11 @@ export class SqlitePublication implements Publication {
   discard(): Promise<void> {
     return settle(() => {
       if (this.#ended === undefined) this.#ended = "discarded";
-      for (const s of this.#staged.values()) {
+      for (const s of this.#t.staged.values()) {
         dropPhysical(this.#ctx, s.physical);
       }
-      this.#staged.clear();
-      this.#inits.clear();
+      this.#t.staged.clear();
+      this.#t.inits.clear();
       this.#states.clear();
       this.#caches.clear();
       this.#onEnd(this);
@@ -299,7 +272,7 @@ export class SqlitePublication implements Publication {
   /** The store is closing: forget staged versions, leaving them to the garbage collector. */
   abandon(): void {
     if (this.#ended === undefined) this.#ended = "discarded";
-    for (const s of this.#staged.values()) LIVE_STAGED.delete(s.physical);
-    this.#staged.clear();
+    for (const s of this.#t.staged.values()) LIVE_STAGED.delete(s.physical);
+    this.#t.staged.clear();
   }
 }

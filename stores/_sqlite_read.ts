@@ -9,6 +9,9 @@ import type { Row } from "../core/schema.ts";
 import { DataError } from "../core/errors.ts";
 import type { ReadOptions, TableDef } from "./store.ts";
 import { columnKinds, decodeRows, quoteId } from "./_sqlite_codec.ts";
+import type { CatalogRow, SqliteCtx } from "./_sqlite_catalog.ts";
+import { indexedOrder, orderTuning } from "./_order_plan.ts";
+import { orderExpr, readSorted } from "./_sqlite_order.ts";
 
 function checkCount(table: string, what: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
@@ -23,7 +26,10 @@ function checkCount(table: string, what: string, v: unknown): number {
 
 /**
  * Reads rows of `physical` as canonical row objects (user columns, schema
- * order). Insertion order unless `opts.orderBy`; ties keep insertion order.
+ * order). Insertion order unless `opts.orderBy`; then NULL sorts as the
+ * smallest value and ties keep insertion order — reversed when the first
+ * order column is descending, so a descending order is exactly the
+ * reverse of the ascending one (see `_order_keyset.ts`).
  */
 export function readTable(
   db: DatabaseSync,
@@ -43,12 +49,9 @@ export function readTable(
         })`,
       );
     }
-    const expr = type === "Decimal"
-      ? `CAST(${quoteId(o.column)} AS REAL)`
-      : quoteId(o.column);
-    order.push(`${expr}${o.desc ? " DESC" : ""}`);
+    order.push(`${orderExpr(o.column, type)}${o.desc ? " DESC" : ""}`);
   }
-  order.push("rowid");
+  order.push(opts.orderBy?.[0]?.desc ? "rowid DESC" : "rowid");
   let sql = `SELECT ${names.map(quoteId).join(", ")} FROM ${
     quoteId(physical)
   } ORDER BY ${order.join(", ")}`;
@@ -66,4 +69,28 @@ export function readTable(
   );
   const raw = st.all(...params) as unknown as unknown[][];
   return decodeRows(raw, names, columnKinds(def));
+}
+
+/**
+ * Reads rows of the committed version `c` of `table` as {@link readTable}
+ * does. A sorted page of a large table goes through an order index, built
+ * the first time that order is asked for, and starts from a bookmark
+ * (see `_sqlite_order.ts`); so does a deep unsorted page, by rowid.
+ */
+export function readCommitted(
+  ctx: SqliteCtx,
+  table: string,
+  c: CatalogRow,
+  opts?: ReadOptions,
+): Row[] {
+  const terms = indexedOrder(c.def, c.rowCount, opts);
+  // In insertion (rowid) order, only a deep offset needs marks.
+  if (
+    terms !== undefined &&
+    (terms.length > 0 || (opts?.offset ?? 0) >= orderTuning.step)
+  ) {
+    const rows = readSorted(ctx, table, c, terms, opts!);
+    if (rows !== undefined) return rows;
+  }
+  return readTable(ctx.db, table, c.physical, c.def, opts);
 }

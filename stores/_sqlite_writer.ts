@@ -21,6 +21,7 @@ import { type SqliteCtx, tx } from "./_sqlite_catalog.ts";
 import { diagnoseWriteError } from "./_sqlite_diagnose.ts";
 import { HASH_FN, hashHi, hashLo, hashRow } from "./_sqlite_hash.ts";
 import { HASH_Q, type Staged } from "./_sqlite_physical.ts";
+import { lastRowid, repeatsCommittedKey } from "./_sqlite_delta.ts";
 
 /** SQLite's default limit on bound parameters is 32766. */
 const MAX_PARAMS = 32000;
@@ -139,8 +140,9 @@ function fill(
 
 /**
  * Writes `rows` into a staged version in one transaction, appending or
- * upserting. On any failure nothing of the batch is written and the error
- * says which row and column caused it.
+ * upserting (never into a delta: promote it first). On any failure nothing
+ * of the batch is written and the error says which row and column caused
+ * it.
  */
 export function writeRows(
   ctx: SqliteCtx,
@@ -162,8 +164,12 @@ export function writeRows(
   let pendLo = 0;
   let pendHi = 0;
   let pendRows = 0;
+  // A delta's own index sees repeats among appended rows; committed keys
+  // are checked after the inserts, against the committed table's index.
+  const keyedDelta = s.base !== undefined && s.def.uniqueOn.length > 0;
   try {
     tx(ctx, () => {
+      const after = keyedDelta ? lastRowid(ctx, s.physical) : 0;
       const total = rows.length;
       while (chunkStart < total) {
         let n = perStmt;
@@ -180,6 +186,9 @@ export function writeRows(
           hi += BigInt(pendHi);
           pendLo = pendHi = pendRows = 0;
         }
+      }
+      if (keyedDelta && repeatsCommittedKey(ctx, s, after)) {
+        throw new Error("UNIQUE constraint failed: a committed row's key");
       }
     });
   } catch (err) {

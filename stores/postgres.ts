@@ -5,8 +5,9 @@
  *   `_runnel_tables` pointing each logical table at its committed physical
  *   version, `_runnel_table_versions` keeping the history), staged tables,
  *   runs, node runs, logs, node state and node cache records;
- * - `__rt_<table>_<random>`: immutable physical table versions, committed
- *   or staged, with a hidden `runnel:pos` column keeping insertion order;
+ * - `__rt_<table>_<random>`: physical table versions, committed or staged,
+ *   with a hidden `runnel:pos` column keeping insertion order (a committed
+ *   one changes only by rows appended at its end, see `_pg_delta.ts`);
  * - one VIEW per logical table, named like it, over the committed version,
  *   so `SELECT * FROM runnel_leads.scored_leads` works from any client.
  *
@@ -14,7 +15,8 @@
  * batch is encoded (`_pg_writer.ts`); a table filled from empty gets its
  * unique index only when needed, its keys being checked meanwhile in JS
  * (`_pg_keys.ts`). Commits swap catalog rows and views in one transaction
- * (`_pg_commit.ts`); content versions are kept up to date from row hashes
+ * (`_pg_commit.ts`), or append a delta of appended rows to the committed
+ * table (`_pg_delta.ts`); content versions are kept up to date from row hashes
  * (`_pg_hash.ts`); SQL runs inside the database as a privilege-less role
  * (`_pg_sandbox.ts`); locks are session advisory locks (`_pg_lock.ts`).
  * Commits are asynchronous (`synchronous_commit = off`): atomic, and safe

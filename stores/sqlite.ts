@@ -6,8 +6,9 @@
  *   version, `_runnel_tables` points each logical table at its committed
  *   physical version, `_runnel_table_versions` keeps the history), runs,
  *   node runs, logs and node state;
- * - `__rt_<table>_<random>`: immutable physical table versions, committed
- *   or staged by a publication;
+ * - `__rt_<table>_<random>`: physical table versions, committed or staged
+ *   by a publication (a committed one changes only by rows appended at its
+ *   end, inside a commit: see `_sqlite_delta.ts`);
  * - one VIEW per logical table, named like it, selecting the user columns of
  *   the committed version, so `SELECT * FROM scored_leads` works from any
  *   SQLite tool.
@@ -50,7 +51,7 @@ import {
 } from "./_sqlite_catalog.ts";
 import { collectGarbage } from "./_sqlite_commit.ts";
 import * as records from "./_sqlite_records.ts";
-import { readTable } from "./_sqlite_read.ts";
+import { readCommitted } from "./_sqlite_read.ts";
 import { openQueryConn, type QueryConn } from "./_sqlite_query.ts";
 import { SqlitePublication } from "./_sqlite_publication.ts";
 import { registerHashFunction } from "./_sqlite_hash.ts";
@@ -139,7 +140,7 @@ class SqliteStore implements Store {
           })`,
         );
       }
-      return readTable(ctx.db, name, c.physical, c.def, opts);
+      return readCommitted(ctx, name, c, opts);
     });
   }
 

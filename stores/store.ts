@@ -9,13 +9,18 @@
  * Types only: importing this file never loads a database driver.
  *
  * ## Versioned tables and publications
- * Every logical table points at one committed, immutable physical version.
- * Writers never touch it: a {@link Publication} builds new staged versions
- * (copy-on-write) and {@link Publication.commit} swaps every pointer it holds
- * in one transaction, so readers see either all of a publication or none of
- * it. A failed node discards its publication and no table changes. Staged
- * versions orphaned by a killed process are dropped the next time the store
- * is opened.
+ * Every logical table points at one committed physical version. A
+ * {@link Publication} builds new staged versions beside it, and
+ * {@link Publication.commit} publishes every one it holds in one
+ * transaction, so readers see either all of a publication or none of it. A
+ * staged version that only appends rows to the committed one (same
+ * definition, no truncate, upsert or materialize) is kept as those rows
+ * alone, and the commit transaction appends them to the committed physical
+ * version, at the cost of the rows appended; any other staged version is a
+ * whole new physical version that replaces the committed one. Either way
+ * readers keep seeing the previous rows until the commit. A failed node
+ * discards its publication and no table changes. Staged versions orphaned
+ * by a killed process are dropped the next time the store is opened.
  *
  * @module
  */
@@ -56,6 +61,14 @@ export interface TableInfo extends TableDef {
 export interface ReadOptions {
   offset?: number;
   limit?: number;
+  /**
+   * A total order: NULL is the smallest value (first ascending, last
+   * descending), Decimals compare as numbers, Text by bytes, and ties keep
+   * insertion order — reversed when the first column is descending, so a
+   * descending order is exactly the reverse of the ascending one. A page
+   * (`limit`) of a large table is served by an index the store builds the
+   * first time that order is asked for.
+   */
   orderBy?: { column: string; desc?: boolean }[];
 }
 

@@ -35,6 +35,13 @@ export const PEOPLE: TableDef = {
   uniqueOn: ["id"],
 };
 
+/** A row of {@link PEOPLE}: `name` is the upper-cased id. */
+export const person = (id: string, age = 1): Row => ({
+  id,
+  name: id.toUpperCase(),
+  age,
+});
+
 /** A table without a unique key. */
 export const EVENTS: TableDef = {
   schema: { kind: "Text", n: "Integer" },

@@ -14,6 +14,8 @@ import { registerRecordTests } from "./_store_contract_records.ts";
 import { registerContentVersionTests } from "./_store_contract_content.ts";
 import { registerMaterializeTests } from "./_store_contract_materialize.ts";
 import { registerCacheAndLockTests } from "./_store_contract_cache_lock.ts";
+import { registerOrderTests } from "./_store_contract_order.ts";
+import { registerAppendTests } from "./_store_contract_append.ts";
 
 /** What the opener of a fresh store returns. */
 export interface OpenedStore {
@@ -87,4 +89,6 @@ export function storeContract(
   registerContentVersionTests(test);
   registerMaterializeTests(test);
   registerCacheAndLockTests(test);
+  registerAppendTests(test);
+  registerOrderTests(test);
 }

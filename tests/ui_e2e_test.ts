@@ -54,6 +54,22 @@ async function withDashboard(
   }
 }
 
+/**
+ * Polls `check` from the test (never by evaluating strings in the page: the
+ * dashboard's CSP forbids eval, and the test keeps that CSP on).
+ */
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const node = (id: string) => `svg.dag .node[data-id="${id}"]`;
 
 Deno.test({
@@ -77,11 +93,10 @@ Deno.test({
 
       // zoom and pan move the drawing; Fit brings it back
       const transform = (op: "===" | "!==", t: string | null) =>
-        page.waitForFunction(
-          `document.getElementById("viewport").getAttribute("transform") ${op} ${
-            JSON.stringify(t)
-          }`,
-        );
+        until(`transform ${op} ${t}`, async () => {
+          const now = await page.getAttribute("#viewport", "transform");
+          return op === "===" ? now === t : now !== t;
+        });
       const box = async () =>
         (await page.locator(node("score_leads")).boundingBox())!;
       const fitted = await page.getAttribute("#viewport", "transform");
@@ -96,10 +111,9 @@ Deno.test({
       await page.mouse.down();
       await page.mouse.move(300, 560, { steps: 5 });
       await page.mouse.up();
-      await page.waitForFunction(
-        `Math.abs(document.querySelector('${
-          node("score_leads")
-        }').getBoundingClientRect().x - ${zoomed.x - 100}) < 2`,
+      await until(
+        "the drawing to follow the drag",
+        async () => Math.abs((await box()).x - (zoomed.x - 100)) < 2,
       );
       assert.equal(
         await page.locator("#node-panel h2").count(),
@@ -146,10 +160,10 @@ Deno.test({
       await page.waitForSelector("#node-panel .msg a");
       const runLink = await page.getAttribute("#node-panel .msg a", "href");
       await page.goto(url + runLink);
-      await page.waitForFunction(
-        'document.querySelectorAll(".gantt .bar.st-succeeded").length === 2',
-        undefined,
-        { timeout: 30_000 },
+      await until(
+        "both timeline bars succeeded",
+        async () =>
+          (await page.locator(".gantt .bar.st-succeeded").count()) === 2,
       );
       const head = (await page.textContent("#run-head")) ?? "";
       assert.match(head, /ingest_leads\.leads_source=web_form/);
@@ -160,8 +174,10 @@ Deno.test({
       // the run page: a timeline row per node
       await page.goto(url + firstRun);
       await page.waitForSelector(".gantt .bar.st-succeeded");
-      await page.waitForFunction(
-        'document.querySelectorAll(".gantt .bar.st-succeeded").length === 2',
+      await until(
+        "both timeline bars succeeded",
+        async () =>
+          (await page.locator(".gantt .bar.st-succeeded").count()) === 2,
       );
       await page.screenshot({ path: join(shots, "3_run.png") });
 

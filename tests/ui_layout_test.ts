@@ -116,6 +116,20 @@ Deno.test("layout cache: large graphs are laid out in a Worker, equal to inline,
   await assert.rejects(cache.get(chain(80)), /shut down/);
 });
 
+Deno.test("layout: a graph deeper than dagre can take still lays out in a Worker", async () => {
+  // 290 nodes + 291 tables in one chain: dagre, near its depth limit; 1,000
+  // nodes: past it, the layered fallback. Both in a Worker, whose stack is
+  // the smaller one.
+  const cache = new LayoutCache(4, 50);
+  for (const n of [290, 1000]) {
+    const layout = await cache.get(chain(n));
+    assert.equal(layout.boxes.length, 2 * n + 1);
+    const at = new Map(layout.boxes.map((b) => [b.key, b]));
+    assert.ok(at.get(`t:t${n - 2}`)!.x < at.get(`n:n${n - 1}`)!.x);
+  }
+  cache.close();
+});
+
 Deno.test("layout: 1,000 nodes and their tables, in dependency order, without overlaps", () => {
   const layout = computeLayout(chain(1000));
   assert.equal(layout.boxes.length, 2001);

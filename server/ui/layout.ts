@@ -10,6 +10,7 @@
 
 import dagre from "npm:@dagrejs/dagre@^1";
 import type { Graph } from "../../core/graph.ts";
+import { layered, type LayeredResult, type Placed } from "./_layered_layout.ts";
 
 /** One box of the drawing: a node or a table. Coordinates are the top-left corner. */
 export interface LayoutBox {
@@ -140,22 +141,12 @@ export function computeLayout(
 /** The boxes and edges of {@link layoutInput}, placed; `key` is its {@link layoutKey}. */
 export function layoutOf(input: LayoutInput, key: string): Layout {
   const t0 = performance.now();
-  const g = new dagre.graphlib.Graph({ multigraph: false });
-  g.setGraph({
-    rankdir: "LR",
-    nodesep: 18,
-    ranksep: 56,
-    edgesep: 8,
-    marginx: 24,
-    marginy: 24,
-    ranker: input.boxes.length > 300 ? "tight-tree" : "network-simplex",
-  });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const b of input.boxes) g.setNode(b.key, size(b));
-  for (const [a, b] of input.edges) g.setEdge(a, b);
-  if (input.boxes.length > 0) dagre.layout(g);
+  const sizes = new Map(input.boxes.map((b) => [b.key, size(b)]));
+  const placed: LayeredResult = input.boxes.length === 0
+    ? { nodes: new Map(), edges: new Map(), width: 0, height: 0 }
+    : viaDagre(sizes, input.edges);
   const boxes: LayoutBox[] = input.boxes.map((b) => {
-    const n = g.node(b.key);
+    const n = placed.nodes.get(b.key)!;
     const box: LayoutBox = {
       ...b,
       x: Math.round(n.x - n.width / 2),
@@ -169,21 +160,97 @@ export function layoutOf(input: LayoutInput, key: string): Layout {
   const edges: LayoutEdge[] = input.edges.map(([from, to]) => ({
     from,
     to,
-    points: (g.edge(from, to)?.points ?? []).flatMap((p) => [
+    points: (placed.edges.get(`${from}\u0000${to}`) ?? []).flatMap((p) => [
       Math.round(p.x),
       Math.round(p.y),
     ]),
   }));
-  const gg = g.graph();
   return {
     key,
     title: input.title,
-    width: Math.ceil(gg.width ?? 0),
-    height: Math.ceil(gg.height ?? 0),
+    width: Math.ceil(placed.width),
+    height: Math.ceil(placed.height),
     boxes,
     edges,
     layoutMs: input.boxes.length > 0 ? Math.round(performance.now() - t0) : 0,
   };
+}
+
+/** Graphs with more ranks than this skip dagre: its recursion would overflow the stack. */
+export const DAGRE_MAX_DEPTH = 600;
+
+/**
+ * Places boxes with dagre; a graph too deep for dagre's recursive passes
+ * (measured first, or found when the stack overflows) gets the plain
+ * {@link layered} layout instead.
+ */
+function viaDagre(
+  sizes: Map<string, { width: number; height: number }>,
+  edgeList: [string, string][],
+): LayeredResult {
+  if (depthOf(sizes, edgeList) > DAGRE_MAX_DEPTH) {
+    return layered(sizes, edgeList);
+  }
+  const g = new dagre.graphlib.Graph({ multigraph: false });
+  g.setGraph({
+    rankdir: "LR",
+    nodesep: 18,
+    ranksep: 56,
+    edgesep: 8,
+    marginx: 24,
+    marginy: 24,
+    ranker: sizes.size > 300 ? "tight-tree" : "network-simplex",
+  });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const [k, s] of sizes) g.setNode(k, { ...s });
+  for (const [a, b] of edgeList) g.setEdge(a, b);
+  try {
+    dagre.layout(g);
+  } catch (err) {
+    if (err instanceof RangeError) return layered(sizes, edgeList);
+    throw err;
+  }
+  const nodes = new Map<string, Placed>();
+  for (const k of sizes.keys()) {
+    const n = g.node(k);
+    nodes.set(k, { x: n.x, y: n.y, width: n.width, height: n.height });
+  }
+  const edges = new Map<string, { x: number; y: number }[]>();
+  for (const [a, b] of edgeList) {
+    edges.set(`${a}\u0000${b}`, g.edge(a, b)?.points ?? []);
+  }
+  const gg = g.graph();
+  return { nodes, edges, width: gg.width ?? 0, height: gg.height ?? 0 };
+}
+
+/** Number of boxes on the longest path (iterative, any size). */
+export function depthOf(
+  sizes: Map<string, unknown>,
+  edges: [string, string][],
+): number {
+  const succs = new Map<string, string[]>();
+  const indeg = new Map<string, number>();
+  for (const k of sizes.keys()) indeg.set(k, 0);
+  for (const [a, b] of edges) {
+    (succs.get(a) ?? succs.set(a, []).get(a)!).push(b);
+    indeg.set(b, (indeg.get(b) ?? 0) + 1);
+  }
+  const depth = new Map<string, number>();
+  const queue = [...indeg].filter(([, d]) => d === 0).map(([k]) => k);
+  for (const k of queue) depth.set(k, 1);
+  let most = queue.length ? 1 : 0;
+  for (let i = 0; i < queue.length; i++) {
+    const k = queue[i]!;
+    for (const s of succs.get(k) ?? []) {
+      const d = Math.max(depth.get(s) ?? 0, depth.get(k)! + 1);
+      depth.set(s, d);
+      most = Math.max(most, d);
+      const left = indeg.get(s)! - 1;
+      indeg.set(s, left);
+      if (left === 0) queue.push(s);
+    }
+  }
+  return most;
 }
 
 /** A short, stable hash of everything the drawing depends on. */
