@@ -66,7 +66,14 @@ export function appPath(
   }
   const rel = relative(ctx.dir, abs).split(sep).join("/") || ".";
   if (mustBeFile) {
-    const kind = ctx.fs.stat(abs);
+    const own = ctx.fs.lstat?.(abs);
+    if (own === "file") {
+      // Not a symlink itself: its real path is its directory's, which is
+      // resolved once per directory.
+      const real = join(realDirOf(ctx, dirname(abs)), basename(abs));
+      if (isInside(real, ctx.realDir)) return { abs, rel };
+    }
+    const kind = own === "dir" ? "dir" : ctx.fs.stat(abs);
     if (kind === undefined) {
       report(
         ctx,
@@ -94,6 +101,17 @@ export function appPath(
     return undefined;
   }
   return { abs, rel };
+}
+
+const realDirs = new WeakMap<Ctx, Map<string, string>>();
+
+/** realPath of directory `dir`, cached for the load. */
+function realDirOf(ctx: Ctx, dir: string): string {
+  let cache = realDirs.get(ctx);
+  if (cache === undefined) realDirs.set(ctx, cache = new Map());
+  let real = cache.get(dir);
+  if (real === undefined) cache.set(dir, real = ctx.fs.realPath(dir));
+  return real;
 }
 
 /** realPath of `abs`, or of its nearest existing ancestor with the rest appended. */

@@ -39,6 +39,12 @@ export interface GraphFs {
   stat(path: string): "file" | "dir" | undefined;
   /** `path` with symlinks and `..` resolved (returned unchanged when it cannot be resolved). */
   realPath(path: string): string;
+  /**
+   * What is at `path` itself, not following a final symlink: `link` for a
+   * symlink. Optional; with it, a node file that is no symlink costs one
+   * system call instead of three.
+   */
+  lstat?(path: string): "file" | "dir" | "link" | undefined;
 }
 
 /** {@link GraphFs} on the real file system (Deno APIs). */
@@ -62,6 +68,20 @@ export const denoGraphFs: GraphFs = {
       return Deno.realPathSync(path);
     } catch {
       return path;
+    }
+  },
+  lstat(path) {
+    try {
+      const info = Deno.lstatSync(path);
+      return info.isSymlink ? "link" : info.isDirectory ? "dir" : "file";
+    } catch (err) {
+      if (
+        err instanceof Deno.errors.NotFound ||
+        err instanceof Deno.errors.NotADirectory
+      ) {
+        return undefined;
+      }
+      throw err;
     }
   },
 };

@@ -90,6 +90,17 @@ const CASES: BadCase[] = [
     want: [["through a symlink, which is outside the app directory", "3:16"]],
   },
   {
+    name: "node file inside a symlinked directory that leaves the app",
+    graph: fn("  - node_file: linked/a.ts"),
+    setup: async (dir) => {
+      const outside = scratchPath("outside_dir");
+      await Deno.mkdir(outside);
+      await Deno.writeTextFile(join(outside, "a.ts"), "// not in the app\n");
+      await Deno.symlink(outside, join(dir, "linked"));
+    },
+    want: [["through a symlink, which is outside the app directory", "3:16"]],
+  },
+  {
     name: "duplicate function ids",
     graph: fn(
       "  - node_file: a.ts",
