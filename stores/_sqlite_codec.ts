@@ -31,6 +31,27 @@ export function quoteId(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+const ROWID_NAMES = ["rowid", "_rowid_", "oid"] as const;
+
+/**
+ * The name that reaches the hidden rowid (insertion order) of a table with
+ * these columns. SQLite has three, and a column of the same name (in any
+ * case) hides each one, so a user column called `rowid` is fine.
+ *
+ * @throws {DataError} when the columns hide all three.
+ */
+export function rowidOf(table: string, columns: Iterable<string>): string {
+  const taken = new Set<string>();
+  for (const c of columns) taken.add(c.toLowerCase());
+  const free = ROWID_NAMES.find((n) => !taken.has(n));
+  if (free === undefined) {
+    throw new DataError(
+      `Cannot store table "${table}" in SQLite: its columns rowid, _rowid_ and oid hide the row order SQLite keeps; rename one of them (e.g. row_id)`,
+    );
+  }
+  return free;
+}
+
 /** SQLite declared type of a column type. */
 export function sqlType(t: ColumnType): string {
   switch (t) {

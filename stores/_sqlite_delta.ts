@@ -22,7 +22,7 @@
 import type { Row } from "../core/schema.ts";
 import { DataError, StoreError } from "../core/errors.ts";
 import type { ReadOptions } from "./store.ts";
-import { quoteId } from "./_sqlite_codec.ts";
+import { quoteId, rowidOf } from "./_sqlite_codec.ts";
 import { LIVE_STAGED, prep, type SqliteCtx, tx } from "./_sqlite_catalog.ts";
 import {
   createPhysicalIn,
@@ -183,21 +183,22 @@ export function repeatsCommittedKey(
     ctx,
     s.physical,
     "base-keys",
-    `SELECT 1 FROM ${
-      quoteId(s.physical)
-    } AS d WHERE d.rowid > ? AND EXISTS (SELECT 1 FROM ${
+    `SELECT 1 FROM ${quoteId(s.physical)} AS d WHERE d.${
+      rowidOf(s.table, s.names)
+    } > ? AND EXISTS (SELECT 1 FROM ${
       quoteId(s.base.physical)
     } AS b WHERE ${match}) LIMIT 1`,
   ).get(after) !== undefined;
 }
 
-/** The highest rowid of a physical table (0 when empty). */
-export function lastRowid(ctx: SqliteCtx, physical: string): number {
+/** The highest rowid of a staged physical table (0 when empty). */
+export function lastRowid(ctx: SqliteCtx, s: Staged): number {
+  const rowid = rowidOf(s.table, s.names);
   const r = stmtOn(
     ctx,
-    physical,
+    s.physical,
     "last-rowid",
-    `SELECT coalesce(max(rowid), 0) AS n FROM ${quoteId(physical)}`,
+    `SELECT coalesce(max(${rowid}), 0) AS n FROM ${quoteId(s.physical)}`,
   ).get() as { n: number };
   return r.n;
 }
@@ -212,6 +213,6 @@ export function applyDelta(ctx: SqliteCtx, s: Staged, into: string): void {
   ctx.db.exec(
     `INSERT INTO ${quoteId(into)} (${cols}) SELECT ${cols} FROM ${
       quoteId(s.physical)
-    } ORDER BY rowid`,
+    } ORDER BY ${rowidOf(s.table, s.names)}`,
   );
 }

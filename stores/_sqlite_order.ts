@@ -24,7 +24,7 @@ import {
   type SqliteCtx,
   tx,
 } from "./_sqlite_catalog.ts";
-import { columnKinds, decodeRows, quoteId } from "./_sqlite_codec.ts";
+import { columnKinds, decodeRows, quoteId, rowidOf } from "./_sqlite_codec.ts";
 import {
   BuildBackoff,
   canonical,
@@ -145,19 +145,20 @@ function exec(ctx: SqliteCtx, a: Ask): unknown[][] {
 
 function shapeOf(c: CatalogRow, terms: Term[]): Shape {
   const exprs = terms.map((t) => orderExpr(t.column, c.def.schema[t.column]));
+  const rowid = rowidOf(c.name, Object.keys(c.def.schema));
   return {
     from: quoteId(c.physical),
     exprs,
     casts: exprs.map(() => ""),
     desc: terms.map((t) => t.desc),
-    pos: "rowid",
+    pos: rowid,
     posCast: "",
     nulls: false,
     ph: () => "?",
     columns: Object.keys(c.def.schema).map(quoteId).join(", "),
     // Aliased: ORDER BY a bare name would sort by a same-named output
     // column; no user column has a name with a colon.
-    keys: [...exprs, "rowid"].map((e, i) => `${e} AS "runnel:k${i}"`)
+    keys: [...exprs, rowid].map((e, i) => `${e} AS "runnel:k${i}"`)
       .join(", "),
   };
 }

@@ -8,7 +8,7 @@
 
 import { DataError, StoreError } from "../core/errors.ts";
 import type { TableDef, TableInfo } from "./store.ts";
-import { columnKinds, quoteId, sqlType } from "./_sqlite_codec.ts";
+import { columnKinds, quoteId, rowidOf, sqlType } from "./_sqlite_codec.ts";
 import {
   type CatalogRow,
   LIVE_STAGED,
@@ -76,6 +76,7 @@ export function createPhysicalIn(
   def: TableDef,
   copyFrom: readonly CopySource[] = [],
 ): string {
+  const rowid = rowidOf(table, Object.keys(def.schema));
   const physical = `${PHYSICAL_PREFIX}${table}_${randomSuffix()}`;
   const q = quoteId(physical);
   const unique = new Set(def.uniqueOn);
@@ -89,7 +90,9 @@ export function createPhysicalIn(
     ctx.db.exec(
       `INSERT INTO ${q} (${names}) SELECT ${names} FROM ${
         quoteId(src.physical)
-      } ORDER BY rowid${src.limit === undefined ? "" : ` LIMIT ${src.limit}`}`,
+      } ORDER BY ${rowid}${
+        src.limit === undefined ? "" : ` LIMIT ${src.limit}`
+      }`,
     );
   }
   // Built after the copy: one sorted build beats maintaining it row by row.

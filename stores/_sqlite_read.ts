@@ -8,7 +8,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Row } from "../core/schema.ts";
 import { DataError } from "../core/errors.ts";
 import type { ReadOptions, TableDef } from "./store.ts";
-import { columnKinds, decodeRows, quoteId } from "./_sqlite_codec.ts";
+import { columnKinds, decodeRows, quoteId, rowidOf } from "./_sqlite_codec.ts";
 import type { CatalogRow, SqliteCtx } from "./_sqlite_catalog.ts";
 import { indexedOrder, orderTuning } from "./_order_plan.ts";
 import { orderExpr, readSorted } from "./_sqlite_order.ts";
@@ -51,7 +51,8 @@ export function readTable(
     }
     order.push(`${orderExpr(o.column, type)}${o.desc ? " DESC" : ""}`);
   }
-  order.push(opts.orderBy?.[0]?.desc ? "rowid DESC" : "rowid");
+  const rowid = rowidOf(table, names);
+  order.push(opts.orderBy?.[0]?.desc ? `${rowid} DESC` : rowid);
   let sql = `SELECT ${names.map(quoteId).join(", ")} FROM ${
     quoteId(physical)
   } ORDER BY ${order.join(", ")}`;

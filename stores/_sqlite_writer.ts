@@ -169,7 +169,7 @@ export function writeRows(
   const keyedDelta = s.base !== undefined && s.def.uniqueOn.length > 0;
   try {
     tx(ctx, () => {
-      const after = keyedDelta ? lastRowid(ctx, s.physical) : 0;
+      const after = keyedDelta ? lastRowid(ctx, s) : 0;
       const total = rows.length;
       while (chunkStart < total) {
         let n = perStmt;

@@ -193,3 +193,39 @@ Deno.test("sqlite: query() cannot reach the catalog or run pragmas", async () =>
     await store.close();
   });
 });
+
+Deno.test("sqlite: a table whose columns hide every row id name is refused and nothing changes", async () => {
+  await withDb(async (path) => {
+    const store = await openSqliteStore(path);
+    await seed(store, [ADA]);
+    const before = await store.describeTable("people");
+    const pub = await store.beginPublication();
+    await assert.rejects(
+      pub.init("ids", {
+        schema: { RowId: "Integer", _rowid_: "Text", oid: "Text" },
+        uniqueOn: [],
+      }),
+      (err: unknown) =>
+        err instanceof DataError &&
+        /table "ids".*rowid, _rowid_ and oid.*rename one of them/.test(
+          err.message,
+        ),
+    );
+    await pub.discard();
+    // Two of the three hidden is fine: the third reaches the row order.
+    const ok = await store.beginPublication();
+    await ok.init("two", {
+      schema: { rowid: "Integer", OID: "Integer" },
+      uniqueOn: [],
+    });
+    await ok.append("two", [{ rowid: 2, OID: 1 }, { rowid: 1, OID: 2 }]);
+    await ok.commit({ runId: "r2" });
+    assert.deepEqual(await store.readRows("two", { offset: 1 }), [
+      { rowid: 1, OID: 2 },
+    ]);
+    assert.equal(await store.describeTable("ids"), undefined);
+    assert.deepEqual(await store.describeTable("people"), before);
+    await store.close();
+    assert.equal(physicalTables(path).length, 2);
+  });
+});

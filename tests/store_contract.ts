@@ -16,6 +16,7 @@ import { registerMaterializeTests } from "./_store_contract_materialize.ts";
 import { registerCacheAndLockTests } from "./_store_contract_cache_lock.ts";
 import { registerOrderTests } from "./_store_contract_order.ts";
 import { registerAppendTests } from "./_store_contract_append.ts";
+import { registerRowidTests } from "./_store_contract_rowid.ts";
 
 /** What the opener of a fresh store returns. */
 export interface OpenedStore {
@@ -91,4 +92,5 @@ export function storeContract(
   registerCacheAndLockTests(test);
   registerAppendTests(test);
   registerOrderTests(test);
+  registerRowidTests(test);
 }
