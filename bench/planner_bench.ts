@@ -9,6 +9,7 @@ import { loadGraph } from "../core/graph_load.ts";
 import { planGraph } from "../core/plan.ts";
 import { openStore } from "../stores/mod.ts";
 import { type BenchRow, generate, median, runnel } from "./_util.ts";
+import { workerFloor } from "./worker_floor.ts";
 
 const fmt = (ms: number) =>
   ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
@@ -18,6 +19,9 @@ export async function processBench(): Promise<BenchRow[]> {
   const startup = median(
     await Promise.all([0, 1, 2].map(() => runnel(["--version"]))),
   );
+  const floor = await workerFloor();
+  // Each node of a chain needs a Worker of its own, one after the other.
+  const chainFloor = startup + 100 * floor.roundTripMs;
   const chain = await generate(100, (i) => (i === 0 ? [] : [i - 1]));
   const first = await runnel(["run", "--app", chain]);
   const noop = median([
@@ -43,9 +47,24 @@ export async function processBench(): Promise<BenchRow[]> {
       ratio: "1×",
     },
     {
+      name: "empty Worker (no code): `new Worker` blocks its caller",
+      value: `${floor.ctorMs.toFixed(1)} ms`,
+      ratio: `spawn + first answer ${floor.roundTripMs.toFixed(1)} ms`,
+    },
+    {
+      name: "empty Workers spawned and answered, 1 / 4 in flight",
+      value: `${floor.perSec1.toFixed(0)} / ${floor.perSec4.toFixed(0)} per s`,
+      ratio: "spawns do not overlap",
+    },
+    {
+      name: "floor of a 100-node chain: startup + 100 empty Workers",
+      value: fmt(chainFloor),
+      ratio: chainFloor > 1400 ? "above the 1.4 s goal by itself" : "",
+    },
+    {
       name: "100-node chain, first run (whole process)",
       value: fmt(first),
-      ratio: `${(first / startup).toFixed(1)}× startup; pipedag 3.8 s → ${
+      ratio: `${(first / chainFloor).toFixed(1)}× the floor; pipedag 3.8 s → ${
         (3800 / first).toFixed(1)
       }× faster`,
       goal: "≤ 1.4 s",

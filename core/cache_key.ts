@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
 import type { NodeSpec } from "./graph.ts";
 import { localModuleGraph } from "./module_graph.ts";
+import { stableJson } from "./_stable_json.ts";
 
 /** Component name → hash (or, for `version` and `input:*`, the value itself). */
 export type Components = Record<string, string>;
@@ -66,18 +67,7 @@ export class FileHasher {
   }
 }
 
-/** Stable JSON: object keys sorted, Dates as ISO strings. */
-export function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, value) => {
-    if (value instanceof Date) return value.toISOString();
-    if (value && typeof value === "object" && !Array.isArray(value)) {
-      return Object.fromEntries(
-        Object.keys(value).sort().map((k) => [k, value[k]]),
-      );
-    }
-    return value;
-  });
-}
+export { stableJson } from "./_stable_json.ts";
 
 /** Options of {@link staticComponents}. */
 export interface StaticKeyInput {
