@@ -18,9 +18,12 @@ export function formatDuration(ms: number): string {
   }m`;
 }
 
+// One formatter for every call: toLocaleString builds a new one each time.
+const COUNT = new Intl.NumberFormat("en-US");
+
 /** `1,234,567`. */
 export function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
+  return COUNT.format(n);
 }
 
 /** Renders rows as an aligned text table. Values are shown as the CLI prints them. */

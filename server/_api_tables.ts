@@ -67,6 +67,9 @@ export function parseOrder(
         Object.keys(info.schema).join(", ")
       }); write order=<column> or order=-<column> for descending`;
     }
+    if (info.schema[column] === "Json") {
+      return `Cannot order by "${column}": it is a Json column of table "${info.name}", and JSON values have no order; order by another column`;
+    }
     out.push(desc ? { column, desc: true } : { column });
   }
   return out;

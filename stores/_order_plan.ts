@@ -62,6 +62,30 @@ export interface Term {
   desc: boolean;
 }
 
+/**
+ * Why rows of `table` cannot be ordered by `column`, or undefined when they
+ * can: it must exist and must not be Json (JSON values have no order both
+ * stores agree on).
+ */
+export function orderError(
+  table: string,
+  def: TableDef,
+  column: string,
+): string | undefined {
+  const type = Object.hasOwn(def.schema, column)
+    ? def.schema[column]
+    : undefined;
+  if (type === undefined) {
+    return `Cannot order table "${table}" by "${column}": no such column (columns: ${
+      Object.keys(def.schema).join(", ")
+    })`;
+  }
+  if (type === "Json") {
+    return `Cannot order table "${table}" by "${column}": it is a Json column, and JSON values have no order; order by another column`;
+  }
+  return undefined;
+}
+
 /** Types too large to index: sorting on them stays a full sort. */
 const UNINDEXED = new Set<ColumnType>(["LongText", "Binary", "Json"]);
 

@@ -11,7 +11,7 @@ import type { ReadOptions, TableDef } from "./store.ts";
 import { type AnySql, qid } from "./_pg_connect.ts";
 import { POS_Q } from "./_pg_types.ts";
 import { type CatalogRow, type PgCtx, qualified } from "./_pg_catalog.ts";
-import { indexedOrder } from "./_order_plan.ts";
+import { indexedOrder, orderError } from "./_order_plan.ts";
 import { readSorted, toRows } from "./_pg_order.ts";
 
 function checkCount(table: string, what: string, v: unknown): number {
@@ -35,13 +35,8 @@ export function readSql(
   const names = Object.keys(def.schema);
   const order: string[] = [];
   for (const o of opts.orderBy ?? []) {
-    if (def.schema[o.column] === undefined) {
-      throw new DataError(
-        `Cannot order table "${table}" by "${o.column}": no such column (columns: ${
-          names.join(", ")
-        })`,
-      );
-    }
+    const bad = orderError(table, def, o.column);
+    if (bad !== undefined) throw new DataError(bad);
     // NULL is the smallest value, as in SQLite.
     order.push(
       `${qid(o.column)} ${o.desc ? "DESC NULLS LAST" : "ASC NULLS FIRST"}`,

@@ -10,7 +10,7 @@ import { DataError } from "../core/errors.ts";
 import type { ReadOptions, TableDef } from "./store.ts";
 import { columnKinds, decodeRows, quoteId, rowidOf } from "./_sqlite_codec.ts";
 import type { CatalogRow, SqliteCtx } from "./_sqlite_catalog.ts";
-import { indexedOrder, orderTuning } from "./_order_plan.ts";
+import { indexedOrder, orderError, orderTuning } from "./_order_plan.ts";
 import { orderExpr, readSorted } from "./_sqlite_order.ts";
 
 function checkCount(table: string, what: string, v: unknown): number {
@@ -41,15 +41,11 @@ export function readTable(
   const names = Object.keys(def.schema);
   const order: string[] = [];
   for (const o of opts.orderBy ?? []) {
-    const type = def.schema[o.column];
-    if (type === undefined) {
-      throw new DataError(
-        `Cannot order table "${table}" by "${o.column}": no such column (columns: ${
-          names.join(", ")
-        })`,
-      );
-    }
-    order.push(`${orderExpr(o.column, type)}${o.desc ? " DESC" : ""}`);
+    const bad = orderError(table, def, o.column);
+    if (bad !== undefined) throw new DataError(bad);
+    order.push(
+      `${orderExpr(o.column, def.schema[o.column])}${o.desc ? " DESC" : ""}`,
+    );
   }
   const rowid = rowidOf(table, names);
   order.push(opts.orderBy?.[0]?.desc ? `${rowid} DESC` : rowid);

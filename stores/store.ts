@@ -67,7 +67,8 @@ export interface ReadOptions {
    * insertion order — reversed when the first column is descending, so a
    * descending order is exactly the reverse of the ascending one. A page
    * (`limit`) of a large table is served by an index the store builds the
-   * first time that order is asked for.
+   * first time that order is asked for. Json columns have no order: the
+   * stores would disagree on one, so ordering by one is refused.
    */
   orderBy?: { column: string; desc?: boolean }[];
 }

@@ -15,7 +15,8 @@ import type { ColumnType, Row } from "../core/schema.ts";
 import type { ReadOptions, Store, TableDef } from "../stores/mod.ts";
 import { orderStats, orderTuning } from "../stores/_order_plan.ts";
 import type { ContractTest } from "./store_contract.ts";
-import { seed } from "./_store_contract_util.ts";
+import { col, rejects, seed } from "./_store_contract_util.ts";
+import { DataError } from "../core/errors.ts";
 
 /** Every sortable type, one unindexable one, heavy ties and NULLs. */
 const SORTED: TableDef = {
@@ -218,6 +219,48 @@ export function registerOrderTests(test: ContractTest): void {
       orderBy: [{ column: "age", desc: true }],
     });
     assert.deepEqual(staged.map((r) => r.id), ["c", "a", "d", "e", "b"]);
+    await pub.discard();
+  });
+
+  test("sorted reads: Json and unknown columns are refused, committed or staged", async (h) => {
+    await seed(h.store, "docs", {
+      schema: { id: "Text", body: "Json" },
+      uniqueOn: ["id"],
+    }, [{ id: "a", body: { b: 1, a: [2] } }, { id: "b", body: "text" }]);
+    const json =
+      /Cannot order table "docs" by "body": it is a Json column, and JSON values have no order; order by another column/;
+    await rejects(
+      h.store.readRows("docs", { orderBy: [{ column: "body" }] }),
+      DataError,
+      json,
+    );
+    await rejects(
+      h.store.readRows("docs", {
+        orderBy: [{ column: "id" }, { column: "body", desc: true }],
+        limit: 1,
+      }),
+      DataError,
+      json,
+    );
+    await rejects(
+      h.store.readRows("docs", { orderBy: [{ column: "constructor" }] }),
+      DataError,
+      /"constructor": no such column \(columns: id, body\)/,
+    );
+    const pub = await h.store.beginPublication();
+    await pub.append("docs", [{ id: "c", body: null }]);
+    await rejects(
+      pub.read("docs", { orderBy: [{ column: "body" }] }),
+      DataError,
+      json,
+    );
+    assert.deepEqual(
+      col(
+        await pub.read("docs", { orderBy: [{ column: "id", desc: true }] }),
+        "id",
+      ),
+      ["c", "b", "a"],
+    );
     await pub.discard();
   });
 }

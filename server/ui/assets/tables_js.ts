@@ -56,7 +56,9 @@ function cell(v) {
   return el("td", { title: s.length > 60 ? s : undefined }, s);
 }
 
-function sortButton(col) {
+function sortButton(col, type) {
+  // JSON values have no order: the header of a Json column is plain text.
+  if (type === "Json") return el("th", { scope: "col", title: "Json columns cannot be sorted" }, col);
   const asc = state.order === col, desc = state.order === "-" + col;
   const label = col + (asc ? " ▲" : desc ? " ▼" : "");
   return el("th", { scope: "col", "aria-sort": asc ? "ascending" : desc ? "descending" : "none" },
@@ -74,7 +76,7 @@ async function load() {
     schemaBox.replaceChildren(el("dl", { class: "kv" }, d.schema.map((c) => [el("dt", { class: "mono" }, c.name),
       el("dd", {}, c.type + (d.uniqueOn.includes(c.name) ? " · unique key" : ""))])));
     const table = el("table", { class: "data", "aria-label": name + " rows" },
-      el("thead", {}, el("tr", {}, d.schema.map((c) => sortButton(c.name)))),
+      el("thead", {}, el("tr", {}, d.schema.map((c) => sortButton(c.name, c.type)))),
       el("tbody", {}, d.rows.map((r) => el("tr", {}, d.schema.map((c) => cell(r[c.name]))))));
     rowsBox.replaceChildren(d.rows.length ? table : el("p", { class: "muted" }, "No rows."));
     const last = Math.min(state.offset + d.rows.length, d.total);
