@@ -1,5 +1,6 @@
 /**
- * `runnel runs` lists recent runs; `runnel runs show <id>` shows one run:
+ * `runnel runs` lists recent runs; `runnel runs show [id]` shows one run
+ * (the latest by default):
  * per-node status, timings, rows written, errors and logs.
  *
  * @module
@@ -82,17 +83,24 @@ export function runsCommand(ctx: CliContext): Command {
     .description(
       "Show one run: per-node status, timings, rows written and logs",
     )
-    .argument("<run-id>", "run id, or a unique prefix of one")
+    .argument(
+      "[run-id]",
+      "run id, or a unique prefix of one (default: the latest run)",
+    )
     .addOption(appOption())
     .addOption(storeOption())
     .option("--json", "print the run as JSON")
-    .action(async (id: string, opts) => {
+    .action(async (id: string | undefined, opts) => {
       const store = await openExistingStore(ctx, opts);
       try {
-        const run = await store?.getRun(id);
+        const run = id === undefined
+          ? (await store?.listRuns(1))?.[0]
+          : await store?.getRun(id);
         if (!store || !run) {
           throw new NotFoundError(
-            `No run "${id}" in this app: list runs with "runnel runs"`,
+            id === undefined
+              ? "No runs in this app yet: start one with runnel run"
+              : `No run "${id}" in this app: list runs with "runnel runs"`,
           );
         }
         const nodes = await store.listNodeRuns(run.id);

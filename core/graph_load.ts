@@ -86,6 +86,9 @@ export const denoGraphFs: GraphFs = {
   },
 };
 
+/** YAML errors shown before the rest are summed up in one line. */
+const MAX_YAML_ISSUES = 3;
+
 const TOP_KEYS = [
   "title",
   "slug",
@@ -179,8 +182,23 @@ export function parseGraph(
     lc: lineCounter,
     issues: [],
   };
-  for (const e of [...doc.errors, ...doc.warnings]) {
+  // After a syntax error the parser reports every later token too: those
+  // follow from the first ones, so only the first few are shown.
+  const yamlIssues = [...doc.errors, ...doc.warnings].sort((a, b) =>
+    a.pos[0] - b.pos[0]
+  );
+  for (const e of yamlIssues.slice(0, MAX_YAML_ISSUES)) {
     report(ctx, e.pos[0], yamlMessage(e));
+  }
+  const more = yamlIssues.length - MAX_YAML_ISSUES;
+  if (more > 0) {
+    report(
+      ctx,
+      yamlIssues[MAX_YAML_ISSUES]!.pos[0],
+      `Invalid YAML: ${more} more YAML error${
+        more === 1 ? "" : "s"
+      } from here on, most likely caused by the ones above: fix those first`,
+    );
   }
   if (doc.errors.length > 0) throw failure(ctx);
 

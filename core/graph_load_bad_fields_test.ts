@@ -96,6 +96,26 @@ const CASES: BadCase[] = [
     ]],
   },
   {
+    name: "a cascade of YAML errors shows the first three and counts the rest",
+    graph: y(
+      "  - table: a",
+      "# a line pasted above the keys",
+      "title: T",
+      "functions:",
+      "  - node_file: a.ts",
+      "    title: A",
+    ),
+    want: [
+      ["Invalid YAML: Unexpected scalar at node end", "3:1"],
+      ["Invalid YAML: Unexpected map-value-ind token", "3:6"],
+      ['Invalid YAML: Unexpected scalar token in YAML stream: "T"', "3:8"],
+      [
+        "Invalid YAML: 9 more YAML errors from here on, most likely caused by the ones above: fix those first",
+        "4:1",
+      ],
+    ],
+  },
+  {
     name: "tabs as indentation",
     graph: y("title: T", "functions:", "\t- node_file: a.ts"),
     want: [["tabs are not allowed as indentation: indent with spaces", "3:1"]],

@@ -82,6 +82,13 @@ Deno.test("CLI: create app → create nodes → run → tables show → runs", a
     assert.match(yml, /node_file: ingest_leads\.ts/);
     assert.match(yml, /title: Score Leads/);
     assert.match(yml, /table: raw_leads/);
+    // Nothing ran yet: the latest run cannot be shown.
+    const none = await runnel(app, "runs", "show");
+    assert.equal(none.code, 1);
+    assert.match(
+      none.stderr,
+      /No runs in this app yet: start one with runnel run/,
+    );
   });
 
   await t.step("edit graph.yml and the node files, then run", async () => {
@@ -212,6 +219,10 @@ export default async function run({ table }: NodeContext) {
     );
     assert.equal(j.runId, runs[0].runId);
     assert.equal(j.nodes.length, 2);
+    // Without an id: the latest run.
+    const latest = await runnel(app, "runs", "show", "--json");
+    assert.equal(latest.code, 0, latest.stderr);
+    assert.equal(JSON.parse(latest.stdout).runId, runs[0].runId);
   });
 
   await t.step("graph as mermaid and dot", async () => {
