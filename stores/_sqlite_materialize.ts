@@ -34,6 +34,12 @@ import {
   statementBody,
 } from "./_sqlite_query.ts";
 import { createPhysicalIn, HASH_Q, type Staged } from "./_sqlite_physical.ts";
+import {
+  invalidCount,
+  keepsOrigin,
+  originTypes,
+  type ResultColumn,
+} from "./_sqlite_origin_types.ts";
 
 const SCRATCH = "_runnel_materialize";
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -121,14 +127,16 @@ export function materializeStaged(
 ): Staged {
   const body = statementBody(sql, "materialize");
   const bound = (params ?? []).map(encodeParam) as (string | number | null)[];
-  let all: string[];
+  let columns: ResultColumn[];
   try {
     const probe = prepareReadOnly(qc, body, access, "materialize");
-    all = probe.columns().map((c) => c.name);
+    columns = probe.columns();
   } catch (err) {
     sqliteFailure(err);
   }
+  const all = columns.map((c) => c.name);
   const { names, keep } = resultColumns(all);
+  const origins = originTypes(columns, access.defOf ?? (() => undefined));
   const scratch = `temp.${quoteId(SCRATCH)}`;
   const raw = all.map((_, i) => `c${i}`);
   let def: TableDef | undefined;
@@ -151,8 +159,11 @@ export function materializeStaged(
         const c = raw[i]!;
         return `(max(typeof(${c}) = 'integer') | (max(typeof(${c}) = 'real') << 1) | (max(typeof(${c}) = 'text') << 2) | (max(typeof(${c}) = 'blob') << 3))`;
       });
+      // Columns selected from a typed column: are their values all valid?
+      const checked = keep.filter((i) => origins[i] !== undefined);
+      const checks = checked.map((i) => invalidCount(origins[i]!, raw[i]!));
       const stats = db.prepare(
-        `SELECT count(*), ${masks.join(", ")} FROM ${scratch}`,
+        `SELECT count(*), ${[...masks, ...checks].join(", ")} FROM ${scratch}`,
       );
       (stats as unknown as { setReturnArrays(on: boolean): void })
         .setReturnArrays(true);
@@ -160,8 +171,16 @@ export function materializeStaged(
       rowCount = got[0] ?? 0;
       const schema: TableSchema = {};
       const exprs: string[] = [];
+      const invalid = new Map(
+        checked.map((i, k) => [i, got[keep.length + 1 + k] ?? 0]),
+      );
       keep.forEach((i, k) => {
-        const t = typeOf(names[k]!, got[k + 1] ?? 0, raw[i]!);
+        const origin = origins[i];
+        const classes = got[k + 1] ?? 0;
+        const t = origin !== undefined &&
+            keepsOrigin(origin, classes, invalid.get(i)!)
+          ? { type: origin, expr: raw[i]! }
+          : typeOf(names[k]!, classes, raw[i]!);
         schema[names[k]!] = t.type;
         exprs.push(t.expr);
       });

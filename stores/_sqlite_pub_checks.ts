@@ -10,6 +10,7 @@ import { checkTableName } from "./_sqlite_codec.ts";
 import { getCatalog, listCatalog, type SqliteCtx } from "./_sqlite_catalog.ts";
 import type { Staged } from "./_sqlite_physical.ts";
 import type { Access } from "./_sqlite_query.ts";
+import type { TableDef } from "./store.ts";
 
 /** Throws unless `rows` is an array. */
 export function checkRows(verb: string, table: string, rows: unknown): void {
@@ -47,13 +48,25 @@ export function accessFor(
   }
   const readable = new Set<string>();
   const names = new Map<string, string>();
+  const defs = new Map<string, TableDef>();
   for (const c of listCatalog(ctx)) names.set(c.physical, c.name);
   for (const s of staged.values()) names.set(s.physical, s.table);
   for (const table of allowed) {
     const c = getCatalog(ctx, table);
-    if (c !== undefined) readable.add(c.physical).add(c.name);
+    if (c !== undefined) {
+      readable.add(c.physical).add(c.name);
+      defs.set(c.physical, c.def);
+    }
     const s = staged.get(table);
-    if (s !== undefined) readable.add(s.physical);
+    if (s !== undefined) {
+      readable.add(s.physical);
+      defs.set(s.physical, s.def);
+    }
   }
-  return { readable, declared: allowed, nameOf: (p) => names.get(p) };
+  return {
+    readable,
+    declared: allowed,
+    nameOf: (p) => names.get(p),
+    defOf: (p) => defs.get(p),
+  };
 }

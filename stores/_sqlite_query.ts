@@ -12,6 +12,7 @@ import type { Row } from "../core/schema.ts";
 import { DataError, StoreError } from "../core/errors.ts";
 import { encodeParam, unBig } from "./_sqlite_codec.ts";
 import { HASH_COL } from "./_sqlite_hash.ts";
+import type { TableDef } from "./store.ts";
 
 type Authorizer = (
   action: number,
@@ -69,6 +70,8 @@ export interface Access {
   declared: string[];
   /** Logical name of a physical table, for messages. */
   nameOf: (physical: string) => string | undefined;
+  /** Definition of a readable physical table (for the types a result keeps). */
+  defOf?: (physical: string) => TableDef | undefined;
 }
 
 const A_INSERT = C.SQLITE_INSERT ?? 18;

@@ -58,13 +58,14 @@ Deno.test("sqlite: materialize() infers Text for text mixed with numbers, refuse
       [],
       ["people"],
     );
+    // `active` is selected straight from a Boolean column: it stays one.
     assert.deepEqual((await pub.describe("mixed"))?.schema, {
       v: "Text",
-      active: "Integer",
+      active: "Boolean",
     });
     assert.deepEqual(await pub.read("mixed"), [
-      { v: "x", active: 1 },
-      { v: "1.5", active: 0 },
+      { v: "x", active: true },
+      { v: "1.5", active: false },
     ]);
     await assert.rejects(
       pub.materialize(
@@ -79,13 +80,13 @@ Deno.test("sqlite: materialize() infers Text for text mixed with numbers, refuse
     await pub.commit({ runId: "r2" });
     const again = await store.beginPublication();
     await again.init("mixed", {
-      schema: { v: "Text", active: "Integer" },
+      schema: { v: "Text", active: "Boolean" },
       uniqueOn: [],
     });
     await again.truncate("mixed");
-    await again.append("mixed", [{ v: "1.5", active: 0 }, {
+    await again.append("mixed", [{ v: "1.5", active: false }, {
       v: "x",
-      active: 1,
+      active: true,
     }]);
     assert.deepEqual((await again.commit({ runId: "r3" })).changed, []);
     await store.close();
