@@ -9,7 +9,11 @@
 import { Command, Option } from "npm:commander@^14.0.3";
 import { NotFoundError } from "../core/errors.ts";
 import { formatCount, formatDuration, formatTable } from "../core/format.ts";
-import type { RunRecord } from "../stores/store.ts";
+import type {
+  NodeStatus,
+  NodeStatusCounts,
+  RunRecord,
+} from "../stores/store.ts";
 import {
   appOption,
   type CliContext,
@@ -23,6 +27,21 @@ function duration(r: { startedAt?: Date; finishedAt?: Date }): string {
   return r.startedAt && r.finishedAt
     ? formatDuration(r.finishedAt.getTime() - r.startedAt.getTime())
     : "";
+}
+
+const COUNT_ORDER: NodeStatus[] = [
+  "failed",
+  "running",
+  "succeeded",
+  "cached",
+  "skipped",
+  "pending",
+];
+
+/** `1 failed, 2 succeeded`: the most telling status first. */
+function countsText(counts: NodeStatusCounts): string {
+  return COUNT_ORDER.filter((s) => (counts[s] ?? 0) > 0)
+    .map((s) => `${counts[s]} ${s}`).join(", ");
 }
 
 function when(d: Date): string {
@@ -44,21 +63,16 @@ export function runsCommand(ctx: CliContext): Command {
     .action(async (opts) => {
       const store = await openExistingStore(ctx, opts);
       const runs = store ? await store.listRuns(opts.limit) : [];
-      const nodeCounts = new Map<string, string>();
-      for (const r of runs) {
-        const nodes = await store!.listNodeRuns(r.id);
-        const counts = new Map<string, number>();
-        for (const n of nodes) {
-          counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
-        }
-        nodeCounts.set(
-          r.id,
-          [...counts].map(([k, v]) => `${v} ${k}`).join(", "),
-        );
-      }
+      const counts = store
+        ? await store.countNodeRuns(runs.map((r) => r.id))
+        : new Map<string, NodeStatusCounts>();
       await store?.close();
       if (opts.json) {
-        ctx.io.out(JSON.stringify(runs.map(runJson), null, 2));
+        ctx.io.out(JSON.stringify(
+          runs.map((r) => ({ ...runJson(r), nodes: counts.get(r.id) ?? {} })),
+          null,
+          2,
+        ));
         return;
       }
       if (runs.length === 0) {
@@ -73,7 +87,7 @@ export function runsCommand(ctx: CliContext): Command {
             r.status,
             when(r.startedAt),
             duration(r),
-            nodeCounts.get(r.id) ?? "",
+            countsText(counts.get(r.id) ?? {}),
           ]),
         )
       ) ctx.io.out(l);

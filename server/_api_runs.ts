@@ -12,7 +12,7 @@ import {
   UsageError,
 } from "../core/errors.ts";
 import type { CliParam } from "../core/params.ts";
-import type { RunRecord } from "../stores/store.ts";
+import type { NodeStatusCounts, RunRecord } from "../stores/store.ts";
 import type { ServerContext } from "./_context.ts";
 import { iso, sendError, sendJson } from "./_json.ts";
 import { nodeRunView } from "./_api_graph.ts";
@@ -23,7 +23,11 @@ const DEFAULT_RUNS = 50;
 /** Largest `POST /api/runs` body. */
 const MAX_RUN_BODY = 1_000_000;
 
-function runView(r: RunRecord, ctx: ServerContext) {
+function runView(
+  r: RunRecord,
+  ctx: ServerContext,
+  nodes?: NodeStatusCounts,
+) {
   return {
     id: r.id,
     status: r.status,
@@ -37,6 +41,7 @@ function runView(r: RunRecord, ctx: ServerContext) {
     params: Object.fromEntries(
       Object.entries(r.params).map(([k, v]) => [k, ctx.secrets.redact(v)]),
     ),
+    ...(nodes !== undefined ? { nodes } : {}),
   };
 }
 
@@ -167,8 +172,9 @@ export function runRoutes(app: Hono, ctx: ServerContext): void {
       }
     }
     const runs = await ctx.store.listRuns(limit);
+    const counts = await ctx.store.countNodeRuns(runs.map((r) => r.id));
     return sendJson(c, {
-      runs: runs.map((r) => runView(r, ctx)),
+      runs: runs.map((r) => runView(r, ctx, counts.get(r.id) ?? {})),
       activeRun: ctx.runs.active ?? null,
     });
   });

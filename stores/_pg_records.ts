@@ -6,7 +6,13 @@
  */
 
 import { NotFoundError, StoreError } from "../core/errors.ts";
-import type { LogRecord, NodeRunRecord, RunRecord } from "./store.ts";
+import type {
+  LogRecord,
+  NodeRunRecord,
+  NodeStatus,
+  NodeStatusCounts,
+  RunRecord,
+} from "./store.ts";
 import { type AnySql, run } from "./_pg_connect.ts";
 import type { PgCtx } from "./_pg_catalog.ts";
 
@@ -163,6 +169,28 @@ interface RawNodeRun {
 }
 
 /** Node records of a run, in the order they were first saved. */
+/** Node records of each status, per run. */
+export async function countNodeRuns(
+  ctx: PgCtx,
+  runIds: string[],
+): Promise<Map<string, NodeStatusCounts>> {
+  const out = new Map<string, NodeStatusCounts>();
+  if (runIds.length === 0) return out;
+  const rows = await run<{ run_id: string; status: NodeStatus; n: number }>(
+    ctx.sql,
+    `SELECT run_id, status, count(*)::int AS n FROM ${ctx.qs}._runnel_node_runs
+      WHERE run_id IN (SELECT jsonb_array_elements_text($1::text::jsonb))
+      GROUP BY run_id, status ORDER BY run_id, status`,
+    [JSON.stringify(runIds)],
+  );
+  for (const r of rows) {
+    let c = out.get(r.run_id);
+    if (c === undefined) out.set(r.run_id, c = {});
+    c[r.status] = r.n;
+  }
+  return out;
+}
+
 export async function listNodeRuns(
   ctx: PgCtx,
   runId: string,

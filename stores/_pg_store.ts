@@ -14,6 +14,7 @@ import type {
   NodeCacheRecord,
   NodeRunRecord,
   NodeState,
+  NodeStatusCounts,
   Publication,
   ReadOptions,
   RunRecord,
@@ -160,6 +161,13 @@ export class PostgresStore implements Store {
     return this.#do(
       "Cannot read node runs",
       (c) => records.listNodeRuns(c, runId),
+    );
+  }
+
+  countNodeRuns(runIds: string[]): Promise<Map<string, NodeStatusCounts>> {
+    return this.#do(
+      "Cannot count node runs",
+      (c) => records.countNodeRuns(c, runIds),
     );
   }
 

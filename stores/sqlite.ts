@@ -34,6 +34,7 @@ import type {
   NodeCacheRecord,
   NodeRunRecord,
   NodeState,
+  NodeStatusCounts,
   Publication,
   ReadOptions,
   RunRecord,
@@ -185,6 +186,10 @@ class SqliteStore implements Store {
 
   listNodeRuns(runId: string): Promise<NodeRunRecord[]> {
     return settle(() => records.listNodeRuns(this.#open(), runId));
+  }
+
+  countNodeRuns(runIds: string[]): Promise<Map<string, NodeStatusCounts>> {
+    return settle(() => records.countNodeRuns(this.#open(), runIds));
   }
 
   appendLogs(logs: LogRecord[]): Promise<void> {

@@ -73,6 +73,9 @@ export interface ReadOptions {
   orderBy?: { column: string; desc?: boolean }[];
 }
 
+/** Node records of one run by status (statuses with none are left out). */
+export type NodeStatusCounts = Partial<Record<NodeStatus, number>>;
+
 /** Status of one node in one run. */
 export type NodeStatus =
   | "pending"
@@ -258,6 +261,11 @@ export interface Store {
   saveNodeRuns(recs: NodeRunRecord[]): Promise<void>;
   /** In the order they were first saved. */
   listNodeRuns(runId: string): Promise<NodeRunRecord[]>;
+  /**
+   * How many node records of each status each of `runIds` has, in one
+   * query; runs without node records (or unknown) are left out.
+   */
+  countNodeRuns(runIds: string[]): Promise<Map<string, NodeStatusCounts>>;
   appendLogs(logs: LogRecord[]): Promise<void>;
   /** In the order they were appended. */
   listLogs(runId: string, nodeId?: string): Promise<LogRecord[]>;

@@ -107,6 +107,17 @@ export function registerRecordTests(test: ContractTest): void {
     assert.deepEqual(await s.listNodeRuns("r1"), [done, score]);
     assert.deepEqual(await s.listNodeRuns("r2"), [{ ...score, runId: "r2" }]);
     assert.deepEqual(await s.listNodeRuns("r3"), []);
+    // Counts by status, for several runs in one call.
+    await s.saveNodeRun({ ...score, nodeId: "load", status: "cached" });
+    await s.saveNodeRun({ ...score, nodeId: "report", status: "cached" });
+    assert.deepEqual(
+      await s.countNodeRuns(["r2", "r1", "nope"]),
+      new Map([
+        ["r1", { failed: 1, pending: 1, cached: 2 }],
+        ["r2", { pending: 1 }],
+      ]),
+    );
+    assert.deepEqual(await s.countNodeRuns([]), new Map());
   });
 
   test("logs: appended in order, filtered by node", async (h) => {

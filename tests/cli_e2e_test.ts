@@ -206,6 +206,13 @@ export default async function run({ table }: NodeContext) {
     assert.equal(list.code, 0, list.stderr);
     const runs = JSON.parse(list.stdout);
     assert.equal(runs.length, 2);
+    assert.deepEqual(runs.map((r: { nodes: unknown }) => r.nodes), [
+      { succeeded: 2 },
+      { succeeded: 2 },
+    ]);
+    const table = await runnel(app, "runs");
+    assert.match(table.stdout, /NODES\n/);
+    assert.match(table.stdout, /succeeded .* 2 succeeded\n/);
     assert.deepEqual(runs[0].params, { leads_source: "ads" });
     const show = await runnel(app, "runs", "show", runs[1].runId);
     assert.equal(show.code, 0, show.stderr);

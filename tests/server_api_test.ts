@@ -102,8 +102,10 @@ Deno.test("server API: graph, run with events, runs, nodes, tables", async () =>
     const runs = await json(s, "/api/runs?limit=5");
     assert.equal(runs.status, 200);
     assert.deepEqual(
-      (runs.body as Any).runs.map((r: Any) => [r.id, r.status, r.trigger]),
-      [[runId, "succeeded", "api"]],
+      (runs.body as Any).runs.map((
+        r: Any,
+      ) => [r.id, r.status, r.trigger, r.nodes]),
+      [[runId, "succeeded", "api", { succeeded: 2 }]],
     );
     const run = (await json(s, `/api/runs/${runId}`)).body as Any;
     assert.equal(run.run.status, "succeeded");

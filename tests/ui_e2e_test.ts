@@ -181,6 +181,15 @@ Deno.test({
       );
       await page.screenshot({ path: join(shots, "3_run.png") });
 
+      // the runs list: one row per run, with its nodes counted by status
+      await page.click("nav >> text=Runs");
+      await page.waitForSelector("#runs table tbody tr");
+      assert.equal(await page.locator("#runs tbody tr").count(), 2);
+      assert.deepEqual(
+        await page.locator("#runs tbody td.counts").allTextContents(),
+        ["2 succeeded", "2 succeeded"],
+      );
+
       // 3) the scored_leads table has its 3 rows
       await page.click("nav >> text=Tables");
       await page.click("a[href='/tables/scored_leads']");

@@ -84,6 +84,7 @@ export function normGraph(g) {
 const runOf = (r) => ({
   id: r.id || r.runId, status: r.status || "", startedAt: r.startedAt, finishedAt: r.finishedAt,
   durationMs: r.durationMs, trigger: r.trigger || "", selection: arr(r.selection), params: r.params || {},
+  nodes: r.nodes || {},
 });
 const logOf = (l) => ({ ts: l.ts || l.time, level: l.level || "info", message: String(l.message ?? ""), nodeId: l.nodeId || "", runId: l.runId || "" });
 const nodeRunOf = (n) => ({

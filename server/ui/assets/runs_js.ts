@@ -19,16 +19,23 @@ function durationOf(r) {
   return (r.finishedAt ? new Date(r.finishedAt) : new Date()) - new Date(r.startedAt);
 }
 
+const COUNT_ORDER = ["failed", "running", "succeeded", "cached", "skipped", "pending"];
+
+/** "2 succeeded · 1 cached", most telling status first. */
+function nodeCounts(counts) {
+  return COUNT_ORDER.filter((s) => counts[s] > 0).map((s) => counts[s] + " " + s).join(" · ");
+}
+
 async function load() {
   try {
     const runs = normRuns(await getJson("/api/runs?limit=100"));
     if (!runs.length) { box.replaceChildren(el("p", { class: "empty" }, "No runs yet. Start one with “Run graph”.")); return; }
     box.replaceChildren(el("div", { class: "scroll" }, el("table", { class: "data", "aria-label": "Runs" },
-      el("thead", {}, el("tr", {}, ["Run", "Status", "Started", "Duration", "Trigger", "Selection"].map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ["Run", "Status", "Started", "Duration", "Nodes", "Trigger", "Selection"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, runs.map((r) => el("tr", {},
         el("td", {}, el("a", { href: "/runs/" + encodeURIComponent(r.id), class: "mono" }, r.id)),
         el("td", {}, badge(r.status)), el("td", {}, fmtTime(r.startedAt)), el("td", { class: "num" }, fmtMs(durationOf(r))),
-        el("td", {}, r.trigger), el("td", { class: "mono" }, r.selection.join(" ") || "all")))))));
+        el("td", { class: "counts" }, nodeCounts(r.nodes)), el("td", {}, r.trigger), el("td", { class: "mono" }, r.selection.join(" ") || "all")))))));
     document.body.dataset.ready = "1";
   } catch (err) { showError(box, err); }
 }
