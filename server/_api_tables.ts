@@ -145,12 +145,17 @@ export function tableRoutes(app: Hono, ctx: ServerContext): void {
       if (err instanceof DataError) return sendError(c, 400, err.message);
       throw err;
     }
+    const view = tableView(info, ctx);
     return sendJson(c, {
       table: name,
       schema: info.schema,
       uniqueOn: info.uniqueOn,
       total: info.rowCount,
       version: info.version,
+      updatedAt: view.updatedAt,
+      runId: view.runId,
+      nodeId: view.nodeId,
+      producer: view.producer,
       offset,
       limit,
       order: (order ?? []).map((o) => (o.desc ? "-" : "") + o.column),

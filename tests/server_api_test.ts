@@ -256,6 +256,11 @@ Deno.test("server API: bad requests get 400, unknown ids 404", async () => {
     }
     const past = await json(s, "/api/tables/raw_leads/rows?offset=10");
     assert.deepEqual((past.body as Any).rows, []);
+    // A page says which node and run wrote the table.
+    const { runId: wrote, nodeId, producer, updatedAt } = past.body as Any;
+    assert.deepEqual([nodeId, producer], ["ingest_leads", "ingest_leads"]);
+    assert.equal(wrote, started.body.runId);
+    assert.ok(!isNaN(Date.parse(updatedAt)), updatedAt);
     // No CORS: a preflight gets no allow-origin, a cross-site POST is refused.
     const pre = await s.app.request("/api/runs", {
       method: "OPTIONS",

@@ -199,6 +199,15 @@ Deno.test({
         (await page.textContent("#rows-info")) ?? "",
         /1–3 of 3 rows/,
       );
+      // where the rows come from: the node and run that wrote them
+      assert.match(
+        (await page.textContent("#provenance")) ?? "",
+        /^version \d+ · written by score_leads in run \d{8}-\d{6}-\w+ · \S/,
+      );
+      assert.equal(
+        await page.getAttribute("#provenance a[href^='/?node=']", "href"),
+        "/?node=score_leads",
+      );
       await page.screenshot({ path: join(shots, "4_table.png") });
       // sorting by score: one click ascending, a second descending
       const scoreCol = await page.locator("#rows thead th").evaluateAll((ths) =>

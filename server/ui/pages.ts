@@ -189,6 +189,7 @@ export function tablePage(app: string, name: string): Html {
     },
     html`
       <h1>Table <span class="mono">${name}</span></h1>
+      <p id="provenance" class="muted"></p>
       <h2>Schema</h2>
       <div id="schema">
         <p class="muted">Loading…</p>

@@ -138,7 +138,10 @@ export function normRows(d) {
   const schema = schemaOf(d.schema || (d.table && d.table.schema));
   const rows = arr(d.rows);
   const cols = schema.length ? schema : Object.keys(rows[0] || {}).map((name) => ({ name, type: "" }));
-  return { schema: cols, rows, total: d.total ?? d.rowCount ?? rows.length, uniqueOn: arr(d.uniqueOn || (d.table && d.table.uniqueOn)) };
+  return {
+    schema: cols, rows, total: d.total ?? d.rowCount ?? rows.length, uniqueOn: arr(d.uniqueOn || (d.table && d.table.uniqueOn)),
+    version: d.version ?? 0, updatedAt: d.updatedAt || "", runId: d.runId || "", nodeId: d.nodeId || "", producer: d.producer || "",
+  };
 }
 
 /** Maps one SSE message to { type, ...data } with a normalized node status. */

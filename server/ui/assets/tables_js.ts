@@ -32,11 +32,12 @@ load();
 
 /** Source of `/ui/table.js`. */
 export const TABLE_JS = String.raw`
-import { el, getJson, normRows, onEvent, orderParam, showError } from "/ui/api.js";
+import { el, fmtTime, getJson, normRows, onEvent, orderParam, showError } from "/ui/api.js";
 
 const main = document.getElementById("main");
 const name = main.dataset.table;
 const schemaBox = document.getElementById("schema");
+const provenance = document.getElementById("provenance");
 const rowsBox = document.getElementById("rows");
 const info = document.getElementById("rows-info");
 const prev = document.getElementById("prev");
@@ -65,6 +66,20 @@ function sortButton(col, type) {
     el("button", { type: "button", class: "linkish", onclick: () => { state.order = asc ? orderParam(col, true) : desc ? "" : orderParam(col, false); state.offset = 0; load(); } }, label));
 }
 
+/** "version 3 · written by score_leads in run … · 12/7/2026, 6:19 AM". */
+function provenanceOf(d) {
+  const groups = [["version " + d.version]];
+  const writer = d.nodeId || d.producer;
+  if (writer || d.runId) {
+    const by = ["written"];
+    if (writer) by.push(" by ", el("a", { href: "/?node=" + encodeURIComponent(writer), class: "mono" }, writer));
+    if (d.runId) by.push(" in run ", el("a", { href: "/runs/" + encodeURIComponent(d.runId), class: "mono" }, d.runId));
+    groups.push(by);
+  }
+  if (d.updatedAt) groups.push([fmtTime(d.updatedAt)]);
+  return groups.flatMap((g, i) => i ? [" · ", ...g] : g);
+}
+
 async function load() {
   const params = new URLSearchParams({ offset: String(state.offset), limit: String(state.limit) });
   if (state.order) params.set("order", state.order);
@@ -73,6 +88,7 @@ async function load() {
     const d = normRows(await getJson("/api/tables/" + encodeURIComponent(name) + "/rows?" + params));
     const ms = performance.now() - t0;
     state.total = d.total;
+    provenance.replaceChildren(...provenanceOf(d));
     schemaBox.replaceChildren(el("dl", { class: "kv" }, d.schema.map((c) => [el("dt", { class: "mono" }, c.name),
       el("dd", {}, c.type + (d.uniqueOn.includes(c.name) ? " · unique key" : ""))])));
     const table = el("table", { class: "data", "aria-label": name + " rows" },
