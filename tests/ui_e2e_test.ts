@@ -180,6 +180,24 @@ Deno.test({
           (await page.locator(".gantt .bar.st-succeeded").count()) === 2,
       );
       await page.screenshot({ path: join(shots, "3_run.png") });
+      assert.match(
+        (await page.textContent("#run-head")) ?? "",
+        /2: 2 succeeded/,
+      );
+      // the time axis: round, evenly spaced marks from 0
+      const marks = (await page.locator(".gantt .axis .tick").allTextContents())
+        .map((t) => {
+          const m = /^([\d.]+) (ms|s)$/.exec(t);
+          assert.ok(m, `axis mark "${t}"`);
+          return Number(m[1]) * (m[2] === "s" ? 1000 : 1);
+        });
+      assert.ok(marks.length >= 3 && marks[0] === 0, JSON.stringify(marks));
+      const step = marks[1]! - marks[0]!;
+      assert.ok(marks.every((v, i) => Math.abs(v - i * step) < 1e-6));
+      assert.match(
+        String(step / 10 ** Math.floor(Math.log10(step))),
+        /^[125]$/,
+      );
 
       // the runs list: one row per run, with its nodes counted by status
       await page.click("nav >> text=Runs");

@@ -267,6 +267,20 @@ export function fmtMs(ms) {
 }
 /** Local date and time. */
 export const fmtTime = (t) => t ? new Date(t).toLocaleString() : "";
+const COUNT_ORDER = ["failed", "running", "succeeded", "cached", "skipped", "pending"];
+
+/** Node counts by status as "1 failed · 2 succeeded", the most telling first. */
+export function fmtCounts(counts) {
+  return COUNT_ORDER.filter((s) => counts[s] > 0).map((s) => counts[s] + " " + s).join(" · ");
+}
+
+/** A time of day, with the date only when it is not today: for narrow tables. */
+export function fmtShortTime(t) {
+  if (!t) return "";
+  const d = new Date(t);
+  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return d.toDateString() === new Date().toDateString() ? time : d.toLocaleDateString([], { month: "short", day: "numeric" }) + ", " + time;
+}
 /** A log line as an element. */
 export function logLine(l, withNode) {
   const ts = l.ts ? new Date(l.ts).toLocaleTimeString() : "";

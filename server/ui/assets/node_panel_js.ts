@@ -8,7 +8,7 @@
 
 /** Source of `/ui/node_panel.js`. */
 export const NODE_PANEL_JS = String.raw`
-import { badge, el, fmtMs, fmtTime, getJson, logLine, normNode, paramsFor, showError, startRun } from "/ui/api.js";
+import { badge, el, fmtMs, fmtShortTime, fmtTime, getJson, logLine, normNode, paramsFor, showError, startRun } from "/ui/api.js";
 
 const panel = document.getElementById("node-panel");
 let current = "";
@@ -117,7 +117,7 @@ function render(d) {
     ? el("table", { class: "data" }, el("thead", {}, el("tr", {}, ["Run", "Status", "Started", "Duration", "Rows"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, d.runs.slice(0, 10).map((r) => el("tr", { title: r.reason || r.error || "" },
         el("td", {}, el("a", { href: "/runs/" + encodeURIComponent(r.runId), class: "mono" }, r.runId)), el("td", {}, badge(r.status)),
-        el("td", {}, fmtTime(r.startedAt)), el("td", { class: "num" }, fmtMs(r.durationMs)), el("td", { class: "num" }, r.rowsWritten ?? "")))))
+        el("td", { title: fmtTime(r.startedAt) }, fmtShortTime(r.startedAt)), el("td", { class: "num" }, fmtMs(r.durationMs)), el("td", { class: "num" }, r.rowsWritten ?? "")))))
     : el("p", { class: "muted" }, "Never run.");
   const lastErr = d.runs[0] && d.runs[0].error;
   const same = panel.dataset.node === d.id && kept.length > 0;

@@ -7,7 +7,7 @@
 
 /** Source of `/ui/runs.js`. */
 export const RUNS_JS = String.raw`
-import { badge, el, fmtMs, fmtTime, getJson, normRuns, onEvent, showError, startRun } from "/ui/api.js";
+import { badge, el, fmtCounts, fmtMs, fmtTime, getJson, normRuns, onEvent, showError, startRun } from "/ui/api.js";
 
 const box = document.getElementById("runs");
 const msg = document.getElementById("runs-msg");
@@ -19,13 +19,6 @@ function durationOf(r) {
   return (r.finishedAt ? new Date(r.finishedAt) : new Date()) - new Date(r.startedAt);
 }
 
-const COUNT_ORDER = ["failed", "running", "succeeded", "cached", "skipped", "pending"];
-
-/** "2 succeeded · 1 cached", most telling status first. */
-function nodeCounts(counts) {
-  return COUNT_ORDER.filter((s) => counts[s] > 0).map((s) => counts[s] + " " + s).join(" · ");
-}
-
 async function load() {
   try {
     const runs = normRuns(await getJson("/api/runs?limit=100"));
@@ -35,7 +28,7 @@ async function load() {
       el("tbody", {}, runs.map((r) => el("tr", {},
         el("td", {}, el("a", { href: "/runs/" + encodeURIComponent(r.id), class: "mono" }, r.id)),
         el("td", {}, badge(r.status)), el("td", {}, fmtTime(r.startedAt)), el("td", { class: "num" }, fmtMs(durationOf(r))),
-        el("td", { class: "counts" }, nodeCounts(r.nodes)), el("td", {}, r.trigger), el("td", { class: "mono" }, r.selection.join(" ") || "all")))))));
+        el("td", { class: "counts" }, fmtCounts(r.nodes)), el("td", {}, r.trigger), el("td", { class: "mono" }, r.selection.join(" ") || "all")))))));
     document.body.dataset.ready = "1";
   } catch (err) { showError(box, err); }
 }
@@ -55,7 +48,7 @@ load();
 
 /** Source of `/ui/run.js`. */
 export const RUN_JS = String.raw`
-import { badge, el, fmtMs, fmtTime, getJson, logLine, normRun, onEvent, showError } from "/ui/api.js";
+import { badge, el, fmtCounts, fmtMs, fmtTime, getJson, logLine, normRun, onEvent, showError } from "/ui/api.js";
 
 const main = document.getElementById("main");
 const runId = main.dataset.runId;
@@ -79,8 +72,23 @@ function drawHead(r, nodes) {
     el("dt", {}, "trigger"), el("dd", {}, r.trigger || ""),
     el("dt", {}, "selection"), el("dd", { class: "mono" }, r.selection.join(" ") || "all"),
     params.length ? [el("dt", {}, "parameters"), el("dd", { class: "mono" }, params.map(([k, v]) => k + "=" + v).join("  "))] : null,
-    el("dt", {}, "nodes"), el("dd", {}, nodes.length + " (" + nodes.filter((n) => n.status === "succeeded").length + " succeeded, " +
-      nodes.filter((n) => n.status === "cached").length + " cached, " + nodes.filter((n) => n.status === "failed").length + " failed)")));
+    el("dt", {}, "nodes"), el("dd", { class: "counts" }, nodes.length + ": " + fmtCounts(countBy(nodes)))));
+}
+
+/** Axis marks for a span of that many ms: round steps of 1, 2 or 5 × 10ⁿ ms, about four of them. */
+function ticks(span) {
+  const raw = Math.max(1, span / 4);
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw);
+  const out = [];
+  for (let v = 0; v <= span + 1e-9; v += step) out.push(Math.round(v / pow) * pow);
+  return out;
+}
+
+function countBy(nodes) {
+  const c = {};
+  for (const n of nodes) c[n.status] = (c[n.status] || 0) + 1;
+  return c;
 }
 
 function drawGantt(r, nodes) {
@@ -88,9 +96,10 @@ function drawGantt(r, nodes) {
   const ends = nodes.map((n) => ms(n.finishedAt) || (n.startedAt ? Date.now() : NaN)).filter((x) => !isNaN(x));
   const t1 = Math.max(r.finishedAt ? ms(r.finishedAt) : Date.now(), ...ends, t0 + 1);
   const span = t1 - t0;
+  const values = ticks(span);
   const axis = el("div", { class: "track axis", "aria-hidden": "true" },
-    [0, 0.25, 0.5, 0.75, 1].map((f) => el("span", { class: "tick" + (f === 1 ? " end" : "") }, fmtMs(span * f))));
-  [...axis.children].forEach((t, i) => { t.style.left = (i * 25) + "%"; });
+    values.map((v) => el("span", { class: "tick" + (v / span > 0.92 ? " end" : "") }, fmtMs(v))));
+  [...axis.children].forEach((t, i) => { t.style.left = (values[i] / span * 100).toFixed(2) + "%"; });
   const rows = nodes.length ? [el("span", { class: "muted" }, "node"), axis, el("span")] : [];
   for (const n of nodes) {
     const s = ms(n.startedAt), e = ms(n.finishedAt) || (n.status === "running" ? Date.now() : s);
