@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { openStore } from "../stores/mod.ts";
-import type { ReadOptions, Store, TableDef } from "../stores/store.ts";
+import type { ReadOptions, TableDef } from "../stores/store.ts";
 import { orderStats, orderTuning } from "../stores/_order_plan.ts";
 import { makeApp, storeTest } from "../tests/_helpers.ts";
 import { seed } from "../tests/_store_contract_util.ts";
@@ -39,51 +39,41 @@ function row(i: number) {
   };
 }
 
-/** `store` with readRows counted, to tell seeks from fallbacks. */
-function spied(store: Store): { store: Store; calls: number[] } {
-  const calls: number[] = [];
-  const proxy = Object.create(store) as Store;
-  proxy.readRows = (name, opts) => {
-    calls.push(opts?.offset ?? 0);
-    return store.readRows(name, opts);
-  };
-  Object.defineProperty(proxy, "kind", { value: store.kind });
-  proxy.beginPublication = () => store.beginPublication();
-  proxy.describeTable = (n) => store.describeTable(n);
-  return { store: proxy, calls };
-}
-
-Deno.test("readPage: seeks give exactly what readRows gives, every type", async () => {
+Deno.test("readPage: deep pages of every type equal slices of the whole table, seek or not", async () => {
   const dir = await Deno.makeTempDir({ prefix: "runnel_pages_" });
   const store = await openStore(undefined, dir);
+  const saved = { ...orderTuning };
+  // Small thresholds: these tables count as large, deep pages start at 1,000.
+  Object.assign(orderTuning, { indexFrom: 1_000, step: 1_000 });
   try {
     const pub = await store.beginPublication();
     await pub.init("t", { schema: { ...SCHEMA }, uniqueOn: ["id"] });
     await pub.append("t", Array.from({ length: 12_000 }, (_, i) => row(i)));
     await pub.commit({ runId: "r" });
-    const info = (await store.describeTable("t"))!;
-    const spy = spied(store);
-    for (const offset of [0, 4_999, 5_000, 7_777, 11_990, 11_999, 12_000]) {
-      assert.deepEqual(
-        await readPage(spy.store, info, offset, 20),
-        await store.readRows("t", { offset, limit: 20 }),
-        `offset ${offset}`,
-      );
-    }
-    assert.deepEqual(spy.calls, [0, 4_999], "seeks from 5,000 on");
-    // Upserts leave gaps in the rowids: the page falls back and stays right.
+    const check = async (label: string) => {
+      const info = (await store.describeTable("t"))!;
+      const all = await store.readRows("t");
+      for (const offset of [0, 4_999, 5_000, 7_777, 11_990, 11_999, 12_000]) {
+        assert.deepEqual(
+          await readPage(store, info, offset, 20),
+          all.slice(offset, offset + 20),
+          `${label}: offset ${offset}`,
+        );
+      }
+    };
+    // Consecutive rowids: deep pages are rowid seeks.
+    let seeks = orderStats.rowidSeeks;
+    await check("appended");
+    assert.ok(orderStats.rowidSeeks - seeks >= 5, "deep pages sought");
+    // An upsert updates rows in place and appends new ones: still seeks.
     const up = await store.beginPublication();
     await up.upsert("t", [{ ...row(3), f: 99 }, { ...row(20_000) }]);
     await up.commit({ runId: "r2" });
+    seeks = orderStats.rowidSeeks;
+    await check("after upsert");
+    assert.ok(orderStats.rowidSeeks > seeks, "still sought");
+    // Ordered pages as readRows gives them.
     const after = (await store.describeTable("t"))!;
-    for (const offset of [0, 6_000, 11_995]) {
-      assert.deepEqual(
-        await readPage(store, after, offset, 10),
-        await store.readRows("t", { offset, limit: 10 }),
-        `after upsert, offset ${offset}`,
-      );
-    }
-    // Ordered pages go through readRows.
     assert.deepEqual(
       await readPage(store, after, 6_000, 5, [{ column: "f", desc: true }]),
       await store.readRows("t", {
@@ -93,41 +83,48 @@ Deno.test("readPage: seeks give exactly what readRows gives, every type", async 
       }),
     );
   } finally {
+    Object.assign(orderTuning, saved);
     await store.close();
   }
 });
 
-Deno.test("readPage: generated columns, the seek path taken, past the end", async () => {
+Deno.test("readPage: generated columns through a seek, a column named rowid, past the end", async () => {
   const dir = await Deno.makeTempDir({ prefix: "runnel_pages_" });
-  const real = await openStore(undefined, dir);
+  const store = await openStore(undefined, dir);
+  const saved = { ...orderTuning };
+  Object.assign(orderTuning, { indexFrom: 1_000, step: 1_000 });
   try {
-    const pub = await real.beginPublication();
+    const pub = await store.beginPublication();
     await pub.init("g", {
-      schema: { seq: "Integer", created: "DateTime", v: "Text" },
+      schema: {
+        seq: "Integer",
+        created: "DateTime",
+        v: "Text",
+        rowid: "Integer",
+      },
       uniqueOn: [],
       addMonotonicId: "seq",
       addCreated: "created",
     });
     await pub.append(
       "g",
-      Array.from({ length: 6_000 }, (_, i) => ({ v: `v${i}` })),
+      Array.from({ length: 6_000 }, (_, i) => ({ v: `v${i}`, rowid: -i })),
     );
     await pub.commit({ runId: "r" });
-    const info = (await real.describeTable("g"))!;
-    const { store, calls } = spied(real);
+    const info = (await store.describeTable("g"))!;
+    const seeks = orderStats.rowidSeeks;
     const page = await readPage(store, info, 5_500, 3);
-    assert.deepEqual(
-      page,
-      await real.readRows("g", { offset: 5_500, limit: 3 }),
-    );
-    assert.equal(page[0]!.seq, 5_501);
+    assert.equal(orderStats.rowidSeeks, seeks + 1, "served by a seek");
+    assert.deepEqual(page.map((r) => [r.seq, r.v, r.rowid]), [
+      [5_501, "v5500", -5_500],
+      [5_502, "v5501", -5_501],
+      [5_503, "v5502", -5_502],
+    ]);
     assert.ok(page[0]!.created instanceof Date);
-    assert.deepEqual(calls, [], "served by a seek");
-    await readPage(store, info, 10, 3);
-    assert.deepEqual(calls, [10], "small offsets use readRows");
     assert.deepEqual(await readPage(store, info, 6_000, 3), []);
   } finally {
-    await real.close();
+    Object.assign(orderTuning, saved);
+    await store.close();
   }
 });
 

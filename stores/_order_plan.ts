@@ -30,6 +30,8 @@ export const orderStats = {
   builds: 0,
   /** Pages served through an order index. */
   indexedPages: 0,
+  /** Deep insertion-order pages of SQLite tables served by a rowid seek. */
+  rowidSeeks: 0,
 };
 
 /** A build that failed for another reason (or hit the index cap) waits this long (ms). */

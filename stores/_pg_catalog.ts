@@ -24,6 +24,12 @@ export const LOCK_CLASS_LIVE = 0x52554e4c;
 export const LOCK_CLASS_RUN = 0x52554e52;
 /** First key of the lock serializing catalog creation and migrations. */
 export const LOCK_CLASS_INIT = 0x52554e49;
+/**
+ * First key of the per-relation locks that serialize sandbox grants ("RUNS"):
+ * PostgreSQL fails a GRANT on a relation whose privileges a concurrent,
+ * later committed transaction changed ("tuple concurrently updated").
+ */
+export const LOCK_CLASS_GRANT = 0x52554e53;
 
 /** An open PostgreSQL store. */
 export interface PgCtx {

@@ -21,7 +21,12 @@ import {
   qid,
   run,
 } from "./_pg_connect.ts";
-import { key31, LOCK_CLASS_INIT, type PgCtx } from "./_pg_catalog.ts";
+import {
+  key31,
+  LOCK_CLASS_GRANT,
+  LOCK_CLASS_INIT,
+  type PgCtx,
+} from "./_pg_catalog.ts";
 import { bindParams, statementBody } from "./_pg_sql.ts";
 
 /** The role and scratch schema node SQL runs as and in. */
@@ -173,9 +178,17 @@ export async function withSandbox<T>(
   ).join("");
   const view = `${SANDBOX}.${qid("m_" + rand)}`;
   const grants = access.grants.join(", ");
+  // One lock per granted relation, taken in one order (no deadlocks) and
+  // held to the end of the transaction, as the grant's own row lock is.
+  const keys = [...new Set(access.grants.map(key31))].sort((a, b) => a - b);
   try {
     return await ctx.sql.begin(async (tx) => {
       if (grants !== "") {
+        await run(
+          tx,
+          "SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int[]) AS k",
+          [LOCK_CLASS_GRANT, `{${keys.join(",")}}`],
+        );
         await run(tx, `GRANT SELECT ON ${grants} TO ${SANDBOX}`, [], false);
       }
       await run(tx, `SET LOCAL ROLE ${SANDBOX}`, [], false);

@@ -90,3 +90,47 @@ export function keepsOrigin(
   const s = STORED[type]!;
   return (classes === 0 || classes === s.cls) && invalid === 0;
 }
+
+const ISO_DATETIME =
+  /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const DECIMAL_TEXT = /^-?\d+(?:\.\d+)?$/;
+
+/** A Decimal's text as a number when a number holds it exactly (as PostgreSQL's query results). */
+function decimalValue(text: string): number | string {
+  const n = Number(text);
+  if (String(n) === text) return n;
+  if (/^-?\d+$/.test(text) && Number.isSafeInteger(n)) return n;
+  return text;
+}
+
+/**
+ * How `query()` turns a stored value of a selected column of `type` into
+ * what PostgreSQL's driver gives for the same column: booleans, Dates,
+ * parsed JSON, Decimals as numbers when exact. Values not in the stored
+ * form (a compound SELECT may mix them in) come back as they are.
+ */
+export function queryDecoder(
+  type: ColumnType,
+): ((v: unknown) => unknown) | undefined {
+  switch (type) {
+    case "Boolean":
+      return (v) => (v === 1 ? true : v === 0 ? false : v);
+    case "DateTime":
+      return (v) =>
+        typeof v === "string" && ISO_DATETIME.test(v) ? new Date(v) : v;
+    case "Json":
+      return (v) => {
+        if (typeof v !== "string") return v;
+        try {
+          return JSON.parse(v);
+        } catch {
+          return v;
+        }
+      };
+    case "Decimal":
+      return (v) =>
+        typeof v === "string" && DECIMAL_TEXT.test(v) ? decimalValue(v) : v;
+    default:
+      return undefined;
+  }
+}

@@ -13,6 +13,7 @@ import { DataError, StoreError } from "../core/errors.ts";
 import { encodeParam, unBig } from "./_sqlite_codec.ts";
 import { HASH_COL } from "./_sqlite_hash.ts";
 import type { TableDef } from "./store.ts";
+import { originTypes, queryDecoder } from "./_sqlite_origin_types.ts";
 
 type Authorizer = (
   action: number,
@@ -240,6 +241,14 @@ export function runQuery(
   try {
     const stmt = prepareReadOnly(qc, sql, access, "query");
     stmt.setReadBigInts(true);
+    // Columns selected straight from a typed column read as that type.
+    const columns = stmt.columns();
+    const origins = originTypes(columns, access.defOf ?? (() => undefined));
+    const decoders: [string, (v: unknown) => unknown][] = [];
+    origins.forEach((t, i) => {
+      const d = t === undefined ? undefined : queryDecoder(t);
+      if (d !== undefined) decoders.push([columns[i]!.name, d]);
+    });
     // SQLite may re-prepare a statement when values are bound (LIMIT ?,
     // LIKE ?), which runs the authorizer again: keep the same gate open
     // while the statement executes.
@@ -255,6 +264,7 @@ export function runQuery(
       const src = raw[r] as Record<string, unknown>;
       const row: Row = {};
       for (const k in src) if (k !== HASH_COL) row[k] = unBig(src[k]);
+      for (const [k, decode] of decoders) row[k] = decode(row[k]);
       out[r] = row;
     }
     return out;

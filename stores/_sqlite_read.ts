@@ -9,8 +9,17 @@ import type { Row } from "../core/schema.ts";
 import { DataError } from "../core/errors.ts";
 import type { ReadOptions, TableDef } from "./store.ts";
 import { columnKinds, decodeRows, quoteId, rowidOf } from "./_sqlite_codec.ts";
-import type { CatalogRow, SqliteCtx } from "./_sqlite_catalog.ts";
-import { indexedOrder, orderError, orderTuning } from "./_order_plan.ts";
+import {
+  type CatalogRow,
+  getCatalog,
+  type SqliteCtx,
+} from "./_sqlite_catalog.ts";
+import {
+  indexedOrder,
+  orderError,
+  orderStats,
+  orderTuning,
+} from "./_order_plan.ts";
 import { orderExpr, readSorted } from "./_sqlite_order.ts";
 
 function checkCount(table: string, what: string, v: unknown): number {
@@ -81,13 +90,58 @@ export function readCommitted(
   opts?: ReadOptions,
 ): Row[] {
   const terms = indexedOrder(c.def, c.rowCount, opts);
-  // In insertion (rowid) order, only a deep offset needs marks.
+  // In insertion (rowid) order, only a deep offset needs a seek or marks.
   if (
     terms !== undefined &&
     (terms.length > 0 || (opts?.offset ?? 0) >= orderTuning.step)
   ) {
-    const rows = readSorted(ctx, table, c, terms, opts!);
+    const rows =
+      (terms.length === 0 ? seekByRowid(ctx, table, c, opts!) : undefined) ??
+        readSorted(ctx, table, c, terms, opts!);
     if (rows !== undefined) return rows;
   }
   return readTable(ctx.db, table, c.physical, c.def, opts);
+}
+
+/**
+ * A deep page in insertion order straight from the rowid b-tree, when the
+ * version's rows have consecutive rowids (no upsert replaced any): row
+ * `offset` is then rowid `first + offset`. Undefined otherwise, or when the
+ * version changed meanwhile. Reads one snapshot.
+ */
+function seekByRowid(
+  ctx: SqliteCtx,
+  table: string,
+  c: CatalogRow,
+  opts: ReadOptions,
+): Row[] | undefined {
+  const offset = checkCount(table, "offset", opts.offset ?? 0);
+  const limit = checkCount(table, "limit", opts.limit ?? 0);
+  const names = Object.keys(c.def.schema);
+  const rowid = rowidOf(table, names);
+  const from = quoteId(c.physical);
+  ctx.db.exec("BEGIN");
+  try {
+    if (getCatalog(ctx, table)?.physical !== c.physical) return undefined;
+    // Two subqueries: SQLite answers a lone min() or max() from the b-tree,
+    // but scans the table for both in one SELECT.
+    const span = ctx.db.prepare(
+      `SELECT (SELECT min(${rowid}) FROM ${from}) AS lo, (SELECT max(${rowid}) FROM ${from}) AS hi`,
+    ).get() as { lo: number | null; hi: number | null };
+    if (span.lo === null || span.hi === null) return undefined;
+    if (span.hi - span.lo + 1 !== c.rowCount) return undefined;
+    const st = ctx.db.prepare(
+      `SELECT ${
+        names.map(quoteId).join(", ")
+      } FROM ${from} WHERE ${rowid} >= ? ORDER BY ${rowid} LIMIT ?`,
+    );
+    (st as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(
+      true,
+    );
+    const raw = st.all(span.lo + offset, limit) as unknown as unknown[][];
+    orderStats.rowidSeeks++;
+    return decodeRows(raw, names, columnKinds(c.def));
+  } finally {
+    ctx.db.exec("COMMIT");
+  }
 }

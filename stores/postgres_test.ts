@@ -4,43 +4,12 @@
 // RUNNEL_TEST_POSTGRES_URL (see tests/store_contract_test.ts).
 
 import assert from "node:assert/strict";
-import postgres from "npm:postgres@^3.4.5";
 import { DataError, StoreError } from "../core/errors.ts";
 import { canonicalDecimal } from "../core/_canonical.ts";
-import type { Store } from "./store.ts";
 import { openPostgresStore } from "./postgres.ts";
-import {
-  dropSchema,
-  freshSchema,
-  PG_URL,
-  pgUrl,
-  skipReason,
-} from "../tests/_pg_env.ts";
+import { pgUrl } from "../tests/_pg_env.ts";
+import { pgTest } from "./_pg_test_util.ts";
 import { rejects, seed } from "../tests/_store_contract_util.ts";
-
-const ignore = skipReason !== undefined;
-
-/** Runs `fn` on a fresh store and a raw client of its schema. */
-function pgTest(
-  name: string,
-  fn: (s: Store, raw: postgres.Sql, schema: string) => Promise<void>,
-): void {
-  Deno.test({ name: `postgres: ${name}`, ignore }, async () => {
-    const schema = freshSchema();
-    const store = await openPostgresStore(pgUrl(schema));
-    const raw = postgres(PG_URL!.replace(/\?.*$/, ""), {
-      max: 2,
-      onnotice: () => {},
-    });
-    try {
-      await fn(store, raw, schema);
-    } finally {
-      await store.close();
-      await raw.end({ timeout: 1 });
-      await dropSchema(schema);
-    }
-  });
-}
 
 const PEOPLE = {
   schema: { id: "Text", age: "Integer" } as const,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { DataError, StoreError } from "../core/errors.ts";
 import { openSqliteStore } from "./sqlite.ts";
+import { orderStats, orderTuning } from "./_order_plan.ts";
 import { ADA, BOB, physicalTables, seed, withDb } from "./_sqlite_test_util.ts";
 
 Deno.test("sqlite: each table has a view with its committed rows", async () => {
@@ -227,5 +228,38 @@ Deno.test("sqlite: a table whose columns hide every row id name is refused and n
     assert.deepEqual(await store.describeTable("people"), before);
     await store.close();
     assert.equal(physicalTables(path).length, 2);
+  });
+});
+
+Deno.test("sqlite: deep pages seek by rowid only while rowids are consecutive", async () => {
+  await withDb(async (path) => {
+    const saved = { ...orderTuning };
+    Object.assign(orderTuning, { indexFrom: 100, step: 100 });
+    try {
+      const store = await openSqliteStore(path);
+      const pub = await store.beginPublication();
+      await pub.init("n", { schema: { i: "Integer" }, uniqueOn: [] });
+      await pub.append("n", Array.from({ length: 1_000 }, (_, i) => ({ i })));
+      await pub.commit({ runId: "r" });
+      const page = async () =>
+        (await store.readRows("n", { offset: 990, limit: 20 })).map((r) => r.i);
+      const expected = Array.from({ length: 10 }, (_, k) => 990 + k);
+      let seeks = orderStats.rowidSeeks;
+      assert.deepEqual(await page(), expected);
+      assert.equal(orderStats.rowidSeeks, seeks + 1);
+      // A gap in the rowids (not made by Runnel itself): bookmarks instead.
+      const raw = new DatabaseSync(path);
+      const [physical] = physicalTables(path);
+      raw.exec(
+        `UPDATE "${physical}" SET rowid = rowid + 5000 WHERE rowid = (SELECT max(rowid) FROM "${physical}")`,
+      );
+      raw.close();
+      seeks = orderStats.rowidSeeks;
+      assert.deepEqual(await page(), expected);
+      assert.equal(orderStats.rowidSeeks, seeks, "no seek over a gap");
+      await store.close();
+    } finally {
+      Object.assign(orderTuning, saved);
+    }
   });
 });
