@@ -15,17 +15,10 @@ import { type PgCtx, qualified } from "./_pg_catalog.ts";
 import { createPhysicalIn, type PgStaged } from "./_pg_physical.ts";
 import { type Access, ORD_COL, withSandbox } from "./_pg_sandbox.ts";
 import { columnKinds, POS_COL, POS_Q } from "./_pg_types.ts";
+import { exactNumber } from "./_exact_number.ts";
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMERIC = 1700;
-
-/** A numeric result as a number when that is exact, else its text. */
-function numericValue(text: string): number | string {
-  const n = Number(text);
-  if (String(n) === text) return n;
-  if (/^-?\d+$/.test(text) && Number.isSafeInteger(n)) return n;
-  return text;
-}
 
 /** Runs one read-only SELECT and returns its rows, in the statement's order. */
 export function sandboxQuery(
@@ -57,7 +50,7 @@ export function sandboxQuery(
         }
         for (const k of numeric) {
           if (typeof row[k] === "string") {
-            row[k] = numericValue(
+            row[k] = exactNumber(
               row[k] as string,
             );
           }

@@ -14,24 +14,29 @@ import {
 
 const ignore = skipReason !== undefined;
 
-/** Runs `fn` on a fresh store and a raw client of its schema. */
+/** Runs `fn` on a store in a fresh schema and a raw client; drops the schema after. */
+export async function withPgStore(
+  fn: (s: Store, raw: postgres.Sql, schema: string) => Promise<void>,
+): Promise<void> {
+  const schema = freshSchema();
+  const store = await openPostgresStore(pgUrl(schema));
+  const raw = postgres(PG_URL!.replace(/\?.*$/, ""), {
+    max: 2,
+    onnotice: () => {},
+  });
+  try {
+    await fn(store, raw, schema);
+  } finally {
+    await store.close();
+    await raw.end({ timeout: 1 });
+    await dropSchema(schema);
+  }
+}
+
+/** Registers a test that runs `fn` through {@link withPgStore}. */
 export function pgTest(
   name: string,
   fn: (s: Store, raw: postgres.Sql, schema: string) => Promise<void>,
 ): void {
-  Deno.test({ name: `postgres: ${name}`, ignore }, async () => {
-    const schema = freshSchema();
-    const store = await openPostgresStore(pgUrl(schema));
-    const raw = postgres(PG_URL!.replace(/\?.*$/, ""), {
-      max: 2,
-      onnotice: () => {},
-    });
-    try {
-      await fn(store, raw, schema);
-    } finally {
-      await store.close();
-      await raw.end({ timeout: 1 });
-      await dropSchema(schema);
-    }
-  });
+  Deno.test({ name: `postgres: ${name}`, ignore }, () => withPgStore(fn));
 }

@@ -14,6 +14,7 @@
 
 import type { ColumnType } from "../core/schema.ts";
 import type { TableDef } from "./store.ts";
+import { exactNumber } from "./_exact_number.ts";
 
 /** Result column metadata, as `StatementSync.columns()` gives it. */
 export interface ResultColumn {
@@ -95,14 +96,6 @@ const ISO_DATETIME =
   /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DECIMAL_TEXT = /^-?\d+(?:\.\d+)?$/;
 
-/** A Decimal's text as a number when a number holds it exactly (as PostgreSQL's query results). */
-function decimalValue(text: string): number | string {
-  const n = Number(text);
-  if (String(n) === text) return n;
-  if (/^-?\d+$/.test(text) && Number.isSafeInteger(n)) return n;
-  return text;
-}
-
 /**
  * How `query()` turns a stored value of a selected column of `type` into
  * what PostgreSQL's driver gives for the same column: booleans, Dates,
@@ -129,7 +122,7 @@ export function queryDecoder(
       };
     case "Decimal":
       return (v) =>
-        typeof v === "string" && DECIMAL_TEXT.test(v) ? decimalValue(v) : v;
+        typeof v === "string" && DECIMAL_TEXT.test(v) ? exactNumber(v) : v;
     default:
       return undefined;
   }

@@ -13,15 +13,10 @@ import type { Store, TableDef } from "./store.ts";
 import { openSqliteStore } from "./sqlite.ts";
 import { openPostgresStore } from "./postgres.ts";
 import { orderStats, orderTuning } from "./_order_plan.ts";
-import {
-  dropSchema,
-  freshSchema,
-  PG_URL,
-  pgUrl,
-  skipReason,
-} from "../tests/_pg_env.ts";
+import { pgUrl, skipReason } from "../tests/_pg_env.ts";
 import { seed } from "../tests/_store_contract_util.ts";
 import { bruteSort } from "../tests/_store_contract_order.ts";
+import { withPgStore } from "./_pg_test_util.ts";
 
 const DEF: TableDef = {
   schema: { id: "Text", n: "Integer", s: "Text", long: "LongText" },
@@ -229,22 +224,12 @@ function pgProbe(raw: postgres.Sql, schema: string): Probe {
   };
 }
 
-async function withPostgres(
+function withPostgres(
   fn: (store: Store, raw: postgres.Sql, schema: string) => Promise<void>,
-) {
-  const schema = freshSchema();
-  const store = await openPostgresStore(pgUrl(schema));
-  const raw = postgres(PG_URL!.replace(/\?.*$/, ""), {
-    max: 2,
-    onnotice: () => {},
-  });
-  try {
-    await tuned(() => fn(store, raw, schema));
-  } finally {
-    await store.close();
-    await raw.end({ timeout: 1 });
-    await dropSchema(schema);
-  }
+): Promise<void> {
+  return withPgStore((store, raw, schema) =>
+    tuned(() => fn(store, raw, schema))
+  );
 }
 
 Deno.test({
