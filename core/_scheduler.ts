@@ -10,6 +10,7 @@ import {
   outputTables,
 } from "./graph.ts";
 import { execNode } from "./_node_exec.ts";
+import { NodeRecords, record } from "./_node_records.ts";
 import { WorkerPool } from "./_worker_pool.ts";
 import { decide } from "./planner.ts";
 import type { NodeParams } from "./run_params.ts";
@@ -18,7 +19,6 @@ import type {
   LogLevel,
   LogRecord,
   NodeCacheRecord,
-  NodeRunRecord,
   NodeStatus,
   Publication,
   Store,
@@ -27,6 +27,8 @@ import type {
 /** A set of nodes published together: a named stage, or one node on its own. */
 interface Unit {
   stage?: string;
+  /** Ids of its nodes, in run order. */
+  members: string[];
   pending: Set<string>;
   pub?: Publication;
   /** Title of the first member that failed. */
@@ -59,7 +61,7 @@ export class Scheduler {
   readonly #units = new Map<string, Unit>();
   readonly #unitOf = new Map<string, Unit>();
   readonly #selected: Set<string>;
-  readonly #buffer: NodeRunRecord[] = [];
+  readonly #records: NodeRecords;
   /** Workers spawned ahead for nodes likely to run next. */
   readonly #pool: WorkerPool;
   #failFast?: string;
@@ -67,13 +69,21 @@ export class Scheduler {
   constructor(private readonly s: SchedulerInput) {
     this.#selected = new Set(s.nodes.map((n) => n.id));
     this.#pool = new WorkerPool(s.opts.loader);
+    this.#records = new NodeRecords(s.store);
     for (const n of s.nodes) {
       const key = n.stage !== undefined ? `stage:${n.stage}` : `node:${n.id}`;
       let u = this.#units.get(key);
       if (!u) {
-        u = { stage: n.stage, pending: new Set(), done: false, ran: [] };
+        u = {
+          stage: n.stage,
+          members: [],
+          pending: new Set(),
+          done: false,
+          ran: [],
+        };
         this.#units.set(key, u);
       }
+      u.members.push(n.id);
       u.pending.add(n.id);
       this.#unitOf.set(n.id, u);
     }
@@ -123,7 +133,7 @@ export class Scheduler {
       }
     }
     this.#pool.close();
-    await this.#flush();
+    await this.#records.flush();
   }
 
   #readiness(node: NodeSpec): "ready" | "wait" | { skip: string } {
@@ -199,7 +209,7 @@ export class Scheduler {
     const { store, runId, clock, emit } = this.s;
     const unit = this.#unitOf.get(node.id)!;
     unit.pub ??= await store.beginPublication();
-    await this.#flush();
+    await this.#records.flush();
     const t0 = clock.now();
     await store.saveNodeRun({
       ...record(runId, node, "running"),
@@ -279,7 +289,7 @@ export class Scheduler {
       reason,
     };
     this.results.set(node.id, result);
-    this.#push({
+    this.#records.push({
       ...record(runId, node, status),
       startedAt,
       finishedAt: startedAt ? clock.now() : undefined,
@@ -296,9 +306,7 @@ export class Scheduler {
 
   /** Publishes (or discards) a unit once all its members have a result. */
   async #close(unit: Unit): Promise<void> {
-    const members = [...this.#unitOf].filter(([, u]) => u === unit).map((
-      [id],
-    ) => id);
+    const members = unit.members;
     if (unit.pub) {
       if (unit.failed === undefined) {
         try {
@@ -317,7 +325,7 @@ export class Scheduler {
             r.error = `could not publish: ${
               err instanceof Error ? err.message : err
             }`;
-            this.#patch(id, { status: "failed", error: r.error });
+            this.#records.patch(id, { status: "failed", error: r.error });
           }
         }
       } else {
@@ -326,7 +334,7 @@ export class Scheduler {
           r.reason =
             `ran, but not published: stage "${unit.stage}" failed because "${unit.failed}" failed`;
           r.rowsWritten = 0;
-          this.#patch(id, { reason: r.reason, rowsWritten: 0 });
+          this.#records.patch(id, { reason: r.reason, rowsWritten: 0 });
         }
       }
       await unit.pub.discard();
@@ -357,42 +365,4 @@ export class Scheduler {
       reason: r.reason,
     });
   }
-
-  readonly #records = new Map<string, NodeRunRecord>();
-
-  /** Queues a node's final record for the next batched save. */
-  #push(rec: NodeRunRecord): void {
-    this.#records.set(rec.nodeId, rec);
-    this.#buffer.push(rec);
-  }
-
-  /** Amends a node's final record (saved again even if it was flushed already). */
-  #patch(id: string, p: Partial<NodeRunRecord>): void {
-    const rec = this.#records.get(id);
-    if (!rec) return;
-    Object.assign(rec, p);
-    if (!this.#buffer.includes(rec)) this.#buffer.push(rec);
-  }
-
-  async #flush(): Promise<void> {
-    if (this.#buffer.length === 0) return;
-    const recs = this.#buffer.splice(0);
-    await this.s.store.saveNodeRuns(recs);
-  }
-}
-
-/** A node-run record with no timing yet. */
-export function record(
-  runId: string,
-  n: NodeSpec,
-  status: NodeStatus,
-): NodeRunRecord {
-  return {
-    runId,
-    nodeId: n.id,
-    title: n.title,
-    file: n.relFile,
-    status,
-    rowsWritten: 0,
-  };
 }

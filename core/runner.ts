@@ -18,7 +18,8 @@ import { newRunId } from "./ids.ts";
 import type { CliParam } from "./params.ts";
 import { type NodeParams, resolveRunParams } from "./run_params.ts";
 import type { NodeLoader } from "./sandbox/loader.ts";
-import { record, Scheduler } from "./_scheduler.ts";
+import { record } from "./_node_records.ts";
+import { Scheduler } from "./_scheduler.ts";
 import { selectNodes } from "./selection.ts";
 import { normalizedSqlForCache } from "./sql_node.ts";
 import type {
