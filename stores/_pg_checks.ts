@@ -7,7 +7,7 @@
 
 import { DataError, StoreError } from "../core/errors.ts";
 import { checkTableName } from "./_def.ts";
-import { listCatalog, type PgCtx, qualified } from "./_pg_catalog.ts";
+import { type PgCtx, qualified } from "./_pg_catalog.ts";
 import { run } from "./_pg_connect.ts";
 import type { PgStaged } from "./_pg_physical.ts";
 import type { Access } from "./_pg_sandbox.ts";
@@ -57,7 +57,11 @@ export async function accessFor(
   }
   const grants: string[] = [];
   const names = new Map<string, string>();
-  const catalog = await listCatalog(ctx);
+  // Names only: decoding every table's definition would cost a parse per table.
+  const catalog = await run<{ name: string; physical: string }>(
+    ctx.sql,
+    `SELECT name, physical FROM ${ctx.qs}._runnel_tables`,
+  );
   for (const c of catalog) {
     names.set(c.physical, c.name);
     names.set(c.name, c.name);

@@ -7,7 +7,7 @@
 
 import { DataError, StoreError } from "../core/errors.ts";
 import { checkTableName } from "./_sqlite_codec.ts";
-import { getCatalog, listCatalog, type SqliteCtx } from "./_sqlite_catalog.ts";
+import { getCatalog, prep, type SqliteCtx } from "./_sqlite_catalog.ts";
 import type { Staged } from "./_sqlite_physical.ts";
 import type { Access } from "./_sqlite_query.ts";
 import type { TableDef } from "./store.ts";
@@ -24,9 +24,11 @@ export function checkRows(verb: string, table: string, rows: unknown): void {
 /** Throws unless `table` is a valid name that no committed table spells differently. */
 export function checkNewName(ctx: SqliteCtx, table: string): void {
   checkTableName(table);
-  const clash = listCatalog(ctx).find((c) =>
-    c.name !== table && c.name.toLowerCase() === table.toLowerCase()
-  );
+  // Names are ASCII identifiers, so NOCASE is exactly "ignoring case".
+  const clash = prep(
+    ctx,
+    "SELECT name FROM _runnel_tables WHERE name = ? COLLATE NOCASE AND name <> ? LIMIT 1",
+  ).get(table, table) as { name: string } | undefined;
   if (clash !== undefined) {
     throw new StoreError(
       `Table "${table}" clashes with existing table "${clash.name}" (SQL names ignore case); use the same spelling`,
@@ -49,7 +51,9 @@ export function accessFor(
   const readable = new Set<string>();
   const names = new Map<string, string>();
   const defs = new Map<string, TableDef>();
-  for (const c of listCatalog(ctx)) names.set(c.physical, c.name);
+  const all = prep(ctx, "SELECT name, physical FROM _runnel_tables")
+    .all() as { name: string; physical: string }[];
+  for (const c of all) names.set(c.physical, c.name);
   for (const s of staged.values()) names.set(s.physical, s.table);
   for (const table of allowed) {
     const c = getCatalog(ctx, table);

@@ -75,11 +75,11 @@ function drawHead(r, nodes) {
     el("dt", {}, "nodes"), el("dd", { class: "counts" }, nodes.length + ": " + fmtCounts(countBy(nodes)))));
 }
 
-/** Axis marks for a span of that many ms: round steps of 1, 2 or 5 × 10ⁿ ms, about four of them. */
+/** Axis marks for a span of that many ms: the largest round step (1, 2 or 5 × 10ⁿ ms) that gives at least four. */
 function ticks(span) {
-  const raw = Math.max(1, span / 4);
+  const raw = Math.max(1, span / 3);
   const pow = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw);
+  const step = [5, 2, 1].map((m) => m * pow).find((s) => s <= raw);
   const out = [];
   for (let v = 0; v <= span + 1e-9; v += step) out.push(Math.round(v / pow) * pow);
   return out;
