@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { createServer, type RunnelServer } from "../server/mod.ts";
-import { makeApp } from "./_helpers.ts";
+import { makeApp, storeTest } from "./_helpers.ts";
 
 const GRAPH = `title: Hooks
 functions:
@@ -46,183 +46,212 @@ async function count(s: RunnelServer): Promise<number> {
   return (await s.store.describeTable("events"))?.rowCount ?? -1;
 }
 
-Deno.test("webhooks: object, array and JSON Lines are appended with id and time", async () => {
-  const s = await createServer({ appDir: await hookApp(), watch: false });
-  try {
-    // The table exists (empty) from the start, so downstream nodes can run.
-    assert.equal(await count(s), 0);
-    const info = await s.store.describeTable("events");
-    assert.deepEqual(info?.schema, {
-      _id: "Integer",
-      _created: "DateTime",
-      record: "Json",
+storeTest(
+  "webhooks: object, array and JSON Lines are appended with id and time",
+  async (st) => {
+    const s = await createServer({
+      appDir: await hookApp(),
+      storeUrl: st.url,
+      watch: false,
     });
+    try {
+      // The table exists (empty) from the start, so downstream nodes can run.
+      assert.equal(await count(s), 0);
+      const info = await s.store.describeTable("events");
+      assert.deepEqual(info?.schema, {
+        _id: "Integer",
+        _created: "DateTime",
+        record: "Json",
+      });
 
-    assert.deepEqual(await send(s, '{"kind":"click","x":1}'), {
-      status: 200,
-      body: { received: 1 },
-    });
-    assert.deepEqual(
-      await send(s, '[{"kind":"view"},{"kind":"click","tags":["a"]}]'),
-      { status: 200, body: { received: 2 } },
-    );
-    assert.deepEqual(
-      await send(
-        s,
-        '{"kind":"view"}\n\n{"kind":"buy","n":2}\n',
-        "application/x-ndjson",
-      ),
-      { status: 200, body: { received: 2 } },
-    );
-    // Sniffed: no content type, several lines.
-    assert.deepEqual(
-      await send(s, '{"kind":"view"}\n{"kind":"view"}', undefined),
-      { status: 200, body: { received: 2 } },
-    );
-    assert.deepEqual(await send(s, "[]"), {
-      status: 200,
-      body: { received: 0 },
-    });
-    const rows = await s.store.readRows("events");
-    assert.deepEqual(rows.map((r) => r._id), [1, 2, 3, 4, 5, 6, 7]);
-    assert.ok(rows.every((r) => r._created instanceof Date));
-    assert.deepEqual(rows[2]!.record, { kind: "click", tags: ["a"] });
+      assert.deepEqual(await send(s, '{"kind":"click","x":1}'), {
+        status: 200,
+        body: { received: 1 },
+      });
+      assert.deepEqual(
+        await send(s, '[{"kind":"view"},{"kind":"click","tags":["a"]}]'),
+        { status: 200, body: { received: 2 } },
+      );
+      assert.deepEqual(
+        await send(
+          s,
+          '{"kind":"view"}\n\n{"kind":"buy","n":2}\n',
+          "application/x-ndjson",
+        ),
+        { status: 200, body: { received: 2 } },
+      );
+      // Sniffed: no content type, several lines.
+      assert.deepEqual(
+        await send(s, '{"kind":"view"}\n{"kind":"view"}', undefined),
+        { status: 200, body: { received: 2 } },
+      );
+      assert.deepEqual(await send(s, "[]"), {
+        status: 200,
+        body: { received: 0 },
+      });
+      const rows = await s.store.readRows("events");
+      assert.deepEqual(rows.map((r) => r._id), [1, 2, 3, 4, 5, 6, 7]);
+      assert.ok(rows.every((r) => r._created instanceof Date));
+      assert.deepEqual(rows[2]!.record, { kind: "click", tags: ["a"] });
 
-    // The downstream node sees them on the next run.
-    const res = await s.app.request("/api/runs", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    });
-    assert.equal(res.status, 202);
-    await s.idle();
-    const counts = await s.store.readRows("event_counts", {
-      orderBy: [{ column: "kind" }],
-    });
-    assert.deepEqual(counts, [
-      { kind: "buy", n: 1 },
-      { kind: "click", n: 2 },
-      { kind: "view", n: 4 },
-    ]);
-  } finally {
-    await s.close();
-  }
-});
-
-Deno.test("webhooks: malformed, wrong type and too large bodies write nothing", async () => {
-  const s = await createServer({
-    appDir: await hookApp(),
-    watch: false,
-    limits: { webhookMaxBytes: 1000 },
-  });
-  try {
-    await send(s, '{"kind":"first"}');
-    const cases: [string, string | undefined, number, RegExp][] = [
-      ["{oops", "application/json", 400, /not valid JSON/],
-      ["", "application/json", 400, /body is empty/],
-      ["42", "application/json", 400, /body is a number/],
-      ['"text"', "application/json", 400, /body is a string/],
-      ["null", "application/json", 400, /body is null/],
-      [
-        '[{"a":1}, 2]',
-        "application/json",
-        400,
-        /Item 2 of the array is a number/,
-      ],
-      ['[{"a":1}, [1]]', "application/json", 400, /Item 2 .* an array/],
-      [
-        '{"a":1}\n{"b":',
-        "application/x-ndjson",
-        400,
-        /Line 2 is not valid JSON/,
-      ],
-      ['{"a":1}\n3', "application/x-ndjson", 400, /Line 2 is a number/],
-      ['{"a":1}\n{oops', undefined, 400, /Line 2 is not valid JSON/],
-      ["a=1", "application/x-www-form-urlencoded", 415, /not accepted/],
-      [
-        JSON.stringify([{ pad: "x".repeat(2000) }]),
-        "application/json",
-        413,
-        /larger than 1,000 bytes.*nothing was written/,
-      ],
-    ];
-    for (const [body, type, status, re] of cases) {
-      const r = await send(s, body, type);
-      assert.equal(r.status, status, `${body.slice(0, 30)}: ${r.status}`);
-      assert.match(String(r.body.error), re, body.slice(0, 30));
+      // The downstream node sees them on the next run.
+      const res = await s.app.request("/api/runs", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      assert.equal(res.status, 202);
+      await s.idle();
+      const counts = await s.store.readRows("event_counts", {
+        orderBy: [{ column: "kind" }],
+      });
+      assert.deepEqual(counts, [
+        { kind: "buy", n: 1 },
+        { kind: "click", n: 2 },
+        { kind: "view", n: 4 },
+      ]);
+    } finally {
+      await s.close();
     }
-    assert.equal(await count(s), 1);
-    // A streamed body without Content-Length is capped too.
-    const big = new ReadableStream<Uint8Array>({
-      start(c) {
-        c.enqueue(new TextEncoder().encode(`[{"pad":"${"y".repeat(3000)}"}]`));
-        c.close();
-      },
-    });
-    const res = await s.app.request("/webhooks/events", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: big,
-    });
-    assert.equal(res.status, 413);
-    assert.equal(await count(s), 1);
+  },
+);
 
-    const unknown = await send(s, "{}", "application/json", "/webhooks/nope");
-    assert.equal(unknown.status, 404);
-    assert.match(
-      String(unknown.body.error),
-      /No webhook for table "nope".*events/,
-    );
-    const get = await s.app.request("/webhooks/events");
-    assert.equal(get.status, 404); // no GET: nothing changes state on GET
-  } finally {
-    await s.close();
-  }
-});
-
-Deno.test("webhooks: concurrent requests share commits and lose nothing", async () => {
-  const s = await createServer({ appDir: await hookApp(), watch: false });
-  try {
-    const batches = Array.from({ length: 20 }, (_, b) =>
-      JSON.stringify(
-        Array.from({ length: 50 }, (_, i) => ({ kind: "k", b, i })),
-      ));
-    const results = await Promise.all(batches.map((b) => send(s, b)));
-    assert.ok(results.every((r) => r.status === 200 && r.body.received === 50));
-    assert.equal(await count(s), 1000);
-    // Requests that waited for a commit shared the next one.
-    const version = (await s.store.describeTable("events"))!.version;
-    assert.ok(version < 10, `version ${version}: one commit per request`);
-    const rows = await s.store.readRows("events");
-    assert.deepEqual(
-      rows.map((r) => r._id),
-      Array.from({ length: 1000 }, (_, i) => i + 1),
-    );
-    // Each request's records stay together and in order.
-    const seen = rows.map((r) => {
-      const rec = r.record as { b: number; i: number };
-      return `${rec.b}:${rec.i}`;
+storeTest(
+  "webhooks: malformed, wrong type and too large bodies write nothing",
+  async (st) => {
+    const s = await createServer({
+      appDir: await hookApp(),
+      storeUrl: st.url,
+      watch: false,
+      limits: { webhookMaxBytes: 1000 },
     });
-    assert.equal(new Set(seen).size, 1000);
-  } finally {
-    await s.close();
-  }
-});
+    try {
+      await send(s, '{"kind":"first"}');
+      const cases: [string, string | undefined, number, RegExp][] = [
+        ["{oops", "application/json", 400, /not valid JSON/],
+        ["", "application/json", 400, /body is empty/],
+        ["42", "application/json", 400, /body is a number/],
+        ['"text"', "application/json", 400, /body is a string/],
+        ["null", "application/json", 400, /body is null/],
+        [
+          '[{"a":1}, 2]',
+          "application/json",
+          400,
+          /Item 2 of the array is a number/,
+        ],
+        ['[{"a":1}, [1]]', "application/json", 400, /Item 2 .* an array/],
+        [
+          '{"a":1}\n{"b":',
+          "application/x-ndjson",
+          400,
+          /Line 2 is not valid JSON/,
+        ],
+        ['{"a":1}\n3', "application/x-ndjson", 400, /Line 2 is a number/],
+        ['{"a":1}\n{oops', undefined, 400, /Line 2 is not valid JSON/],
+        ["a=1", "application/x-www-form-urlencoded", 415, /not accepted/],
+        [
+          JSON.stringify([{ pad: "x".repeat(2000) }]),
+          "application/json",
+          413,
+          /larger than 1,000 bytes.*nothing was written/,
+        ],
+      ];
+      for (const [body, type, status, re] of cases) {
+        const r = await send(s, body, type);
+        assert.equal(r.status, status, `${body.slice(0, 30)}: ${r.status}`);
+        assert.match(String(r.body.error), re, body.slice(0, 30));
+      }
+      assert.equal(await count(s), 1);
+      // A streamed body without Content-Length is capped too.
+      const big = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(
+            new TextEncoder().encode(`[{"pad":"${"y".repeat(3000)}"}]`),
+          );
+          c.close();
+        },
+      });
+      const res = await s.app.request("/webhooks/events", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: big,
+      });
+      assert.equal(res.status, 413);
+      assert.equal(await count(s), 1);
 
-Deno.test("webhooks: a table of another shape is refused, not wiped", async () => {
-  const dir = await hookApp();
-  const s = await createServer({ appDir: dir, watch: false });
-  try {
-    // Someone replaced the table with other columns.
-    const pub = await s.store.beginPublication();
-    await pub.init("events", { schema: { kind: "Text" }, uniqueOn: [] });
-    await pub.append("events", [{ kind: "x" }]);
-    await pub.commit({ runId: "test" });
-    const r = await send(s, '{"kind":"y"}');
-    assert.equal(r.status, 409);
-    assert.match(String(r.body.error), /already exists with columns kind/);
-    assert.deepEqual(await s.store.readRows("events"), [{ kind: "x" }]);
-  } finally {
-    await s.close();
-  }
-});
+      const unknown = await send(s, "{}", "application/json", "/webhooks/nope");
+      assert.equal(unknown.status, 404);
+      assert.match(
+        String(unknown.body.error),
+        /No webhook for table "nope".*events/,
+      );
+      const get = await s.app.request("/webhooks/events");
+      assert.equal(get.status, 404); // no GET: nothing changes state on GET
+    } finally {
+      await s.close();
+    }
+  },
+);
+
+storeTest(
+  "webhooks: concurrent requests share commits and lose nothing",
+  async (st) => {
+    const s = await createServer({
+      appDir: await hookApp(),
+      storeUrl: st.url,
+      watch: false,
+    });
+    try {
+      const batches = Array.from({ length: 20 }, (_, b) =>
+        JSON.stringify(
+          Array.from({ length: 50 }, (_, i) => ({ kind: "k", b, i })),
+        ));
+      const results = await Promise.all(batches.map((b) => send(s, b)));
+      assert.ok(
+        results.every((r) => r.status === 200 && r.body.received === 50),
+      );
+      assert.equal(await count(s), 1000);
+      // Requests that waited for a commit shared the next one.
+      const version = (await s.store.describeTable("events"))!.version;
+      assert.ok(version < 10, `version ${version}: one commit per request`);
+      const rows = await s.store.readRows("events");
+      assert.deepEqual(
+        rows.map((r) => r._id),
+        Array.from({ length: 1000 }, (_, i) => i + 1),
+      );
+      // Each request's records stay together and in order.
+      const seen = rows.map((r) => {
+        const rec = r.record as { b: number; i: number };
+        return `${rec.b}:${rec.i}`;
+      });
+      assert.equal(new Set(seen).size, 1000);
+    } finally {
+      await s.close();
+    }
+  },
+);
+
+storeTest(
+  "webhooks: a table of another shape is refused, not wiped",
+  async (st) => {
+    const dir = await hookApp();
+    const s = await createServer({
+      appDir: dir,
+      storeUrl: st.url,
+      watch: false,
+    });
+    try {
+      // Someone replaced the table with other columns.
+      const pub = await s.store.beginPublication();
+      await pub.init("events", { schema: { kind: "Text" }, uniqueOn: [] });
+      await pub.append("events", [{ kind: "x" }]);
+      await pub.commit({ runId: "test" });
+      const r = await send(s, '{"kind":"y"}');
+      assert.equal(r.status, 409);
+      assert.match(String(r.body.error), /already exists with columns kind/);
+      assert.deepEqual(await s.store.readRows("events"), [{ kind: "x" }]);
+    } finally {
+      await s.close();
+    }
+  },
+);
