@@ -1,6 +1,7 @@
 /**
  * `runnel run [node...]`: runs the graph (or the selected nodes) and records
- * the run. Exit 0 when every node succeeded, 1 otherwise.
+ * the run. Exit 0 when every node succeeded, 1 otherwise, 130 when
+ * interrupted (Ctrl+C stops the running nodes and records the run).
  *
  * @module
  */
@@ -19,6 +20,7 @@ import {
 } from "./_app.ts";
 import { style } from "./_io.ts";
 import { progressReporter } from "./_progress.ts";
+import { onFirstSignal } from "./_signals.ts";
 
 /** Builds the `run` command. */
 export function runCommand(ctx: CliContext): Command {
@@ -68,8 +70,19 @@ Examples:
         verbose: !!opts.verbose,
         explain: !!opts.explain,
       });
+      // Ctrl+C stops the running nodes and records the run; a second one
+      // quits at once (the run is then closed by the next run on the store).
+      const interrupt = new AbortController();
+      const unlisten = onFirstSignal((sig) => {
+        progress?.stop();
+        io.err(
+          `\n${sig}: stopping the running nodes and recording the run… (${sig} again to quit at once)`,
+        );
+        interrupt.abort();
+      });
       try {
         const result = await runGraph(graph, store, {
+          signal: interrupt.signal,
           selection: nodes,
           stage: opts.stage,
           params,
@@ -112,6 +125,8 @@ Examples:
           const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(", ");
           const head = result.status === "succeeded"
             ? s.green("Run succeeded")
+            : interrupt.signal.aborted
+            ? s.red("Run interrupted")
             : s.red("Run failed");
           io.err(
             `${head} in ${
@@ -130,8 +145,13 @@ Examples:
             );
           }
         }
-        ctx.exitCode = result.status === "succeeded" ? 0 : 1;
+        ctx.exitCode = interrupt.signal.aborted
+          ? 130
+          : result.status === "succeeded"
+          ? 0
+          : 1;
       } finally {
+        unlisten();
         progress?.stop();
         await store.close();
       }

@@ -16,6 +16,7 @@ import {
   storeOption,
 } from "./_app.ts";
 import { style } from "./_io.ts";
+import { untilSignal } from "./_signals.ts";
 
 /** Default port of `runnel serve`. */
 export const DEFAULT_PORT = 7878;
@@ -29,23 +30,6 @@ export function portNumber(v: string): number {
     );
   }
   return n;
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const signals: Deno.Signal[] = Deno.build.os === "windows"
-      ? ["SIGINT", "SIGBREAK"]
-      : ["SIGINT", "SIGTERM"];
-    const handlers = signals.map((sig) => {
-      const h = () => {
-        for (const [s, f] of handlers) Deno.removeSignalListener(s, f);
-        resolve(sig);
-      };
-      Deno.addSignalListener(sig, h);
-      return [sig, h] as const;
-    });
-  });
 }
 
 /** Builds the `serve` command. */
@@ -143,7 +127,7 @@ Examples:
 
       const sig = await untilSignal();
       io.err(
-        `\n${sig}: stopping (waiting for a running run to end; ${sig} again to stop at once)…`,
+        `\n${sig}: stopping (a running run is interrupted and recorded; ${sig} again to stop at once)…`,
       );
       const forced = await Promise.race([
         server.close().then(() => false),

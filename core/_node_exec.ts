@@ -3,7 +3,12 @@
 
 import type { NodeSpec } from "./graph.ts";
 import type { NodeParams } from "./run_params.ts";
-import { executeNode, type PreparedWorker } from "./sandbox/host.ts";
+import {
+  disposeWorker,
+  executeNode,
+  INTERRUPTED,
+  type PreparedWorker,
+} from "./sandbox/host.ts";
 import type { NodeLoader } from "./sandbox/loader.ts";
 import { executeSqlNode } from "./sql_node.ts";
 import type {
@@ -35,11 +40,17 @@ export interface ExecInput {
   batchRows?: number;
   /** A worker spawned ahead of time for this node, if any. */
   prepared?: Promise<PreparedWorker>;
+  /** Stops a TypeScript node when aborted (a SQL node runs to its end). */
+  signal?: AbortSignal;
 }
 
 /** Runs the node; never throws. */
 export async function execNode(input: ExecInput): Promise<ExecOutcome> {
   const { node } = input;
+  if (input.signal?.aborted) {
+    input.prepared?.then(disposeWorker, () => {});
+    return { ok: false, rowsWritten: 0, error: INTERRUPTED };
+  }
   try {
     if (node.kind === "sql") {
       const r = await executeSqlNode({
@@ -60,6 +71,7 @@ export async function execNode(input: ExecInput): Promise<ExecOutcome> {
       loader: input.loader,
       batchRows: input.batchRows,
       prepared: input.prepared,
+      signal: input.signal,
     });
     return outcome.ok
       ? { ok: true, rowsWritten: outcome.rowsWritten, state: outcome.state }

@@ -138,6 +138,9 @@ export class Scheduler {
 
   #readiness(node: NodeSpec): "ready" | "wait" | { skip: string } {
     const unit = this.#unitOf.get(node.id)!;
+    if (this.s.opts.signal?.aborted) {
+      return { skip: "not started: the run was interrupted" };
+    }
     if (this.#failFast !== undefined) {
       return {
         skip: `not started: --fail-fast after "${this.#failFast}" failed`,
@@ -239,6 +242,7 @@ export class Scheduler {
       loader: this.s.opts.loader,
       batchRows: this.s.opts.batchRows,
       prepared: this.#pool.take(node.id),
+      signal: this.s.opts.signal,
     });
     if (out.ok) {
       if (out.state) unit.pub.setState(node.id, out.state);

@@ -19,6 +19,7 @@ import type { CliParam } from "./params.ts";
 import { type NodeParams, resolveRunParams } from "./run_params.ts";
 import type { NodeLoader } from "./sandbox/loader.ts";
 import { record } from "./_node_records.ts";
+import { closeStaleRuns } from "./_stale_runs.ts";
 import { Scheduler } from "./_scheduler.ts";
 import { selectNodes } from "./selection.ts";
 import { normalizedSqlForCache } from "./sql_node.ts";
@@ -88,6 +89,12 @@ export interface RunOptions {
   force?: boolean;
   /** Stop starting nodes after the first failure. */
   failFast?: boolean;
+  /**
+   * Interrupts the run when aborted: running TypeScript nodes are stopped
+   * and fail, nodes not started yet are skipped, and nothing they staged is
+   * published. The run ends normally (failed) and releases the store.
+   */
+  signal?: AbortSignal;
   /** Wait for another run holding the store (default), or fail at once. */
   wait?: boolean;
   /** Called when another run holds the store and this one waits. */
@@ -145,6 +152,7 @@ export async function runGraph(
     onWait: opts.onLockWait,
   });
   try {
+    await closeStaleRuns(store, runId, clock);
     const versions = new Map<string, string>();
     for (const t of await store.listTables()) {
       versions.set(t.name, t.contentVersion);

@@ -45,6 +45,19 @@ function runView(
   };
 }
 
+/** The stored run with id (or unique id prefix) `id`; a message when the prefix is ambiguous. */
+async function findRun(
+  ctx: ServerContext,
+  id: string,
+): Promise<RunRecord | undefined | string> {
+  try {
+    return await ctx.store.getRun(id);
+  } catch (err) {
+    if (err instanceof NotFoundError) return err.message;
+    throw err;
+  }
+}
+
 /** A parsed `POST /api/runs` body, or what is wrong with it. */
 export type RunBody =
   | { ok: true; nodes: string[]; params: CliParam[]; force: boolean }
@@ -181,13 +194,8 @@ export function runRoutes(app: Hono, ctx: ServerContext): void {
 
   app.get("/api/runs/:id", async (c) => {
     const id = c.req.param("id");
-    let run: RunRecord | undefined;
-    try {
-      run = await ctx.store.getRun(id);
-    } catch (err) {
-      if (err instanceof NotFoundError) return sendError(c, 404, err.message);
-      throw err;
-    }
+    const run = await findRun(ctx, id);
+    if (typeof run === "string") return sendError(c, 404, run);
     if (run === undefined) {
       const note = ctx.runs.note(id);
       if (note !== undefined) {
@@ -257,6 +265,26 @@ export function runRoutes(app: Hono, ctx: ServerContext): void {
       }
       throw err;
     }
+  });
+
+  app.post("/api/runs/:id/cancel", async (c) => {
+    const id = c.req.param("id");
+    if (ctx.runs.cancel(id)) {
+      return sendJson(c, { runId: id, status: "stopping" }, 202);
+    }
+    const run = await findRun(ctx, id);
+    if (typeof run === "string") return sendError(c, 404, run);
+    if (run === undefined) {
+      return sendError(c, 404, `No run "${id}": list runs with GET /api/runs`);
+    }
+    if (ctx.runs.cancel(run.id)) {
+      return sendJson(c, { runId: run.id, status: "stopping" }, 202);
+    }
+    return sendError(
+      c,
+      409,
+      `Run ${run.id} is not going in this server (status: ${run.status}); only the run it is running can be stopped`,
+    );
   });
 
   app.get("/api/events", (c) => {

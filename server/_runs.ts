@@ -68,7 +68,14 @@ export interface RunManagerDeps {
 /** Starts, serializes and reports the server's runs; see the module doc. */
 export class RunManager {
   readonly #d: RunManagerDeps;
-  #active: { runId: string; trigger: string; done: Promise<void> } | undefined;
+  #active:
+    | {
+      runId: string;
+      trigger: string;
+      done: Promise<void>;
+      stop: AbortController;
+    }
+    | undefined;
   readonly #queue: RunRequest[] = [];
   readonly #notes = new Map<string, RunNote>();
   #closed = false;
@@ -119,12 +126,24 @@ export class RunManager {
       trigger: req.trigger,
       requestedAt: this.#d.now(),
     });
-    const done = this.#run(graph, runId, req).finally(() => {
+    const stop = new AbortController();
+    const done = this.#run(graph, runId, req, stop.signal).finally(() => {
       this.#active = undefined;
       this.#next();
     });
-    this.#active = { runId, trigger: req.trigger, done };
+    this.#active = { runId, trigger: req.trigger, done, stop };
     return runId;
+  }
+
+  /**
+   * Interrupts run `runId` if it is the one going: its running nodes stop
+   * and fail, the rest are skipped, and it is recorded as failed. False
+   * when that run is not going.
+   */
+  cancel(runId: string): boolean {
+    if (this.#active?.runId !== runId) return false;
+    this.#active.stop.abort();
+    return true;
   }
 
   /** Starts `req` now, or after the current run (merged with other queued requests). */
@@ -152,10 +171,11 @@ export class RunManager {
     while (this.#active) await this.#active.done;
   }
 
-  /** Stops queuing; waits for the current run to end. */
+  /** Stops queuing; interrupts the current run and waits until it is recorded. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#queue.length = 0;
+    this.#active?.stop.abort();
     await this.idle();
   }
 
@@ -181,12 +201,18 @@ export class RunManager {
     });
   }
 
-  async #run(graph: Graph, runId: string, req: RunRequest): Promise<void> {
+  async #run(
+    graph: Graph,
+    runId: string,
+    req: RunRequest,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { hub, secrets } = this.#d;
     try {
       await runGraph(graph, this.#d.store, {
         ...this.#d.runOptions,
         runId,
+        signal,
         selection: req.nodes ?? [],
         params: req.params ?? [],
         force: req.force === true,

@@ -359,3 +359,58 @@ Deno.test("CLI: --store and RUNNEL_STORE choose where data lives", async () => {
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /Unknown store "mysql:\/\/x"/);
 });
+
+Deno.test("CLI: Ctrl+C stops the running nodes, records the run and exits 130", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "runnel_cli_" });
+  await Deno.writeTextFile(
+    join(cwd, "graph.yml"),
+    "title: Slow\nfunctions:\n  - node_file: slow.ts\n    outputs: [t]\n",
+  );
+  await Deno.writeTextFile(
+    join(cwd, "slow.ts"),
+    `export default async ({ table, log }) => {
+  const t = table("t", "w");
+  await t.init({ schema: { i: "Integer" } });
+  log.info("working");
+  for (let i = 0; i < 600; i++) { await t.append({ i }); await new Promise((r) => setTimeout(r, 50)); }
+};
+`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "run", "--verbose"],
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const dec = new TextDecoder();
+  let stderr = "";
+  const reader = child.stderr.getReader();
+  // Interrupt once the node is working.
+  while (!stderr.includes("working")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += dec.decode(value);
+  }
+  child.kill("SIGINT");
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += dec.decode(value);
+  }
+  const status = await child.status;
+  await child.stdout.cancel();
+  assert.equal(status.code, 130, stderr);
+  assert.match(
+    stderr,
+    /SIGINT: stopping the running nodes and recording the run/,
+  );
+  assert.match(stderr, /✗ Slow failed .*interrupted: the run was stopped/);
+  assert.match(stderr, /Run interrupted in .*: 1 failed/);
+  const runs = JSON.parse((await runnel(cwd, "runs", "--json")).stdout);
+  assert.equal(runs[0].status, "failed");
+  assert.deepEqual(runs[0].nodes, { failed: 1 });
+  // Nothing of the interrupted node was published; the store is free.
+  const tables = await runnel(cwd, "tables", "--json");
+  assert.deepEqual(JSON.parse(tables.stdout), []);
+});

@@ -1,6 +1,7 @@
 // `runnel serve` and `runnel list webhooks` as a user runs them.
 
 import assert from "node:assert/strict";
+import { openStore } from "../stores/mod.ts";
 import { fromFileUrl } from "../core/_path.ts";
 import { main } from "../cli/mod.ts";
 import { memoryIo } from "../cli/_io.ts";
@@ -224,7 +225,7 @@ Deno.test("runnel list webhooks: URLs, and tokens when the server needs them", a
   assert.match(io.stderr.join("\n"), /No webhooks/);
 });
 
-Deno.test("runnel serve: SIGTERM waits for the run; a second one stops at once", async () => {
+Deno.test("runnel serve: SIGTERM interrupts the running run, records it and stops", async () => {
   const dir = await makeApp({
     "graph.yml": "title: Slow\nfunctions:\n  - node_file: slow.ts\n",
     "slow.ts":
@@ -238,10 +239,11 @@ Deno.test("runnel serve: SIGTERM waits for the run; a second one stops at once",
     String(port),
     "--no-watch",
   ]);
+  let runId = "";
   try {
     const res = await fetch(`${url}api/runs`, { method: "POST" });
     assert.equal(res.status, 202);
-    await res.body?.cancel();
+    runId = (await res.json()).runId;
     // Wait until the node is running.
     for (let i = 0; i < 200; i++) {
       const g = await (await fetch(`${url}api/graph`)).json();
@@ -249,16 +251,26 @@ Deno.test("runnel serve: SIGTERM waits for the run; a second one stops at once",
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
-    child.kill("SIGTERM");
     const status = await child.status;
     const err = await stderr;
-    assert.equal(status.code, 130, err);
-    assert.match(err, /SIGTERM again to stop at once/);
-    assert.match(err, /Stopped without waiting for the run/);
+    assert.equal(status.code, 0, err);
+    assert.match(
+      err,
+      /SIGTERM: stopping \(a running run is interrupted and recorded; SIGTERM again to stop at once\)/,
+    );
+    assert.match(err, /Stopped\./);
   } finally {
     try {
       child.kill("SIGKILL");
     } catch { /* already gone */ }
+  }
+  const store = await openStore(undefined, dir);
+  try {
+    assert.equal((await store.getRun(runId))?.status, "failed");
+    const [node] = await store.listNodeRuns(runId);
+    assert.equal(node?.status, "failed");
+    assert.match(node?.error ?? "", /interrupted/);
+  } finally {
+    await store.close();
   }
 });

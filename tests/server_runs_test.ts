@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { createServer } from "../server/mod.ts";
 import { copyLeads, readSse } from "../server/_test_util.ts";
-import { runOnce } from "./_helpers.ts";
+import { makeApp, runOnce } from "./_helpers.ts";
+import { openStore } from "../stores/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -66,5 +67,86 @@ Deno.test("runGraph: a caller-chosen runId is the recorded run's id", async () =
     assert.equal(run.run.status, "succeeded");
   } finally {
     await s.close();
+  }
+});
+
+Deno.test("server API: the running run can be stopped; finished and unknown ones cannot", async () => {
+  const dir = await makeApp({
+    "graph.yml":
+      "title: Slow\nfunctions:\n  - node_file: slow.ts\n    outputs: [t]\n",
+    "slow.ts": `export default async ({ table, log }) => {
+  const t = table("t", "w");
+  await t.init({ schema: { i: "Integer" } });
+  log.info("working");
+  for (let i = 0; i < 600; i++) { await t.append({ i }); await new Promise((r) => setTimeout(r, 50)); }
+};`,
+  });
+  const s = await serve(dir);
+  try {
+    const events = await s.app.request("/api/events");
+    const { runId } = (await json(s, "/api/runs", post({}))).body;
+    await readSse(
+      events,
+      (m) => m.some((e) => e.event === "log" && e.data.message === "working"),
+    );
+    const stop = await json(s, `/api/runs/${runId}/cancel`, { method: "POST" });
+    assert.equal(stop.status, 202);
+    assert.deepEqual(stop.body, { runId, status: "stopping" });
+    await s.idle();
+    const run = (await json(s, `/api/runs/${runId}`)).body;
+    assert.equal(run.run.status, "failed");
+    assert.deepEqual(
+      run.nodes.map((n: Any) => [n.id, n.status, n.error]),
+      [[
+        "slow",
+        "failed",
+        "interrupted: the run was stopped before it finished",
+      ]],
+    );
+    assert.equal(await s.store.describeTable("t"), undefined);
+    const again = await json(s, `/api/runs/${runId}/cancel`, {
+      method: "POST",
+    });
+    assert.equal(again.status, 409);
+    assert.match(
+      again.body.error,
+      /is not going in this server \(status: failed\)/,
+    );
+    const unknown = await json(s, "/api/runs/20990101-000000-abcdef/cancel", {
+      method: "POST",
+    });
+    assert.equal(unknown.status, 404);
+    // No state change by GET.
+    assert.equal(
+      (await s.app.request(`/api/runs/${runId}/cancel`)).status,
+      404,
+    );
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("server: closing interrupts the running run and records it", async () => {
+  const dir = await makeApp({
+    "graph.yml":
+      "title: Slow\nfunctions:\n  - node_file: slow.ts\n    outputs: [t]\n",
+    "slow.ts": `export default async ({ log }) => {
+  log.info("working");
+  await new Promise((r) => setTimeout(r, 60_000));
+};`,
+  });
+  const s = await serve(dir);
+  const events = await s.app.request("/api/events");
+  const { runId } = (await json(s, "/api/runs", post({}))).body;
+  await readSse(
+    events,
+    (m) => m.some((e) => e.event === "log" && e.data.message === "working"),
+  );
+  await s.close();
+  const store = await openStore(undefined, dir);
+  try {
+    assert.equal((await store.getRun(runId))?.status, "failed");
+  } finally {
+    await store.close();
   }
 });

@@ -306,6 +306,13 @@ Deno.test({
     }),
 });
 
+/** On the Runs page: starts a run of the whole graph and opens its page. */
+async function openNewRun(page: Page): Promise<void> {
+  await page.waitForSelector("#live.st-succeeded");
+  await page.click("#run-all");
+  await page.click("#runs-msg a");
+}
+
 const SLOW = `export default async ({ log }) => {
   for (let i = 0; i < 8; i++) {
     log.info("tick " + i);
@@ -329,9 +336,7 @@ Deno.test({
       async (page, { url, shots }) => {
         await page.goto(url + "/runs");
         await page.waitForSelector("#runs p.empty");
-        await page.waitForSelector("#live.st-succeeded");
-        await page.click("#run-all");
-        await page.click("#runs-msg a");
+        await openNewRun(page);
         await page.waitForSelector(".gantt .bar.st-running");
         await page.waitForSelector("#run-logs div:has-text('tick 1')");
         // lines logged before the page opened are replayed from the server
@@ -347,6 +352,43 @@ Deno.test({
         });
         await page.waitForSelector(".gantt .bar.st-succeeded");
         assert.equal(await page.locator("#run-logs > div").count(), 8);
+      },
+    ),
+});
+
+Deno.test({
+  name: "dashboard: Stop run interrupts the running run and shows it failed",
+  ignore: chromium === undefined,
+  ...opts,
+  fn: () =>
+    withDashboard(
+      undefined,
+      makeApp({
+        "graph.yml": "title: Endless\nfunctions:\n  - node_file: endless.ts\n",
+        "endless.ts": `export default async ({ log }) => {
+  log.info("working");
+  await new Promise((r) => setTimeout(r, 120_000));
+};
+`,
+      }),
+      async (page, { url, shots }) => {
+        await page.goto(url + "/runs");
+        await openNewRun(page);
+        await page.waitForSelector("#run-logs div:has-text('working')");
+        await page.waitForSelector("#run-stop-bar:not([hidden])");
+        await page.click("#run-stop");
+        await page.waitForSelector(".gantt .bar.st-failed");
+        await page.waitForSelector("#run-stop-bar[hidden]", {
+          state: "attached",
+        });
+        assert.match(
+          (await page.textContent("#run-head")) ?? "",
+          /statusfailed/,
+        );
+        await page.waitForSelector(
+          "#run-logs div:has-text('interrupted: the run was stopped')",
+        );
+        await page.screenshot({ path: join(shots, "7_run_stopped.png") });
       },
     ),
 });

@@ -36,7 +36,13 @@ export interface NodeExecution {
   loader?: NodeLoader;
   /** Rows per worker → host message. */
   batchRows?: number;
+  /** Stops the node when aborted: it fails with {@link INTERRUPTED}. */
+  signal?: AbortSignal;
 }
+
+/** Why a node stopped when its run was interrupted. */
+export const INTERRUPTED =
+  "interrupted: the run was stopped before it finished";
 
 /** How a node execution ended. */
 export interface NodeOutcome {
@@ -113,10 +119,13 @@ export async function executeNode(
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const outcome = await new Promise<NodeOutcome>((resolve) => {
+    const onAbort = () =>
+      finish(false, { name: "Interrupted", message: INTERRUPTED });
     const finish = (ok: boolean, error?: WireError) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      exec.signal?.removeEventListener("abort", onAbort);
       // Let queued calls finish before reporting, so rowsWritten is final.
       queue.finally(() => {
         worker.terminate();
@@ -194,6 +203,8 @@ export async function executeNode(
       batchRows: exec.batchRows ?? 5000,
     };
     worker.postMessage(start);
+    if (exec.signal?.aborted) onAbort();
+    else exec.signal?.addEventListener("abort", onAbort, { once: true });
   });
   loaded.dispose();
   return outcome;

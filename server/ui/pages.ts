@@ -152,6 +152,10 @@ export function runPage(app: string, id: string): Html {
     },
     html`
       <h1>Run <span class="mono">${id}</span></h1>
+      <p class="toolbar" id="run-stop-bar" hidden>
+        <button type="button" id="run-stop" class="danger">Stop run</button>
+        <span id="run-stop-msg" class="muted" role="status"></span>
+      </p>
       <div id="run-head">
         <p class="muted">Loading…</p>
       </div>

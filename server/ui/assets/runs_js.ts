@@ -48,11 +48,19 @@ load();
 
 /** Source of `/ui/run.js`. */
 export const RUN_JS = String.raw`
-import { badge, el, fmtCounts, fmtMs, fmtTime, getJson, logLine, normRun, onEvent, showError } from "/ui/api.js";
+import { badge, el, fmtCounts, fmtMs, fmtTime, getJson, logLine, normRun, onEvent, postJson, showError } from "/ui/api.js";
 
 const main = document.getElementById("main");
 const runId = main.dataset.runId;
 const head = document.getElementById("run-head");
+const stopBar = document.getElementById("run-stop-bar");
+const stopBtn = document.getElementById("run-stop");
+const stopMsg = document.getElementById("run-stop-msg");
+stopBtn.onclick = async () => {
+  stopBtn.disabled = true;
+  stopMsg.textContent = "Stopping: running nodes are interrupted, nothing of theirs is published…";
+  try { await postJson("/api/runs/" + encodeURIComponent(runId) + "/cancel", {}); } catch (err) { stopBtn.disabled = false; showError(stopMsg, err); }
+};
 const gantt = document.getElementById("gantt");
 const logs = document.getElementById("run-logs");
 let data = null;
@@ -123,6 +131,7 @@ function draw() {
   drawHead(data.run, data.nodes);
   drawGantt(data.run, data.nodes);
   const running = data.run.status === "running";
+  stopBar.hidden = !running;
   if (running && !ticker) ticker = setInterval(draw, 250);
   if (!running && ticker) { clearInterval(ticker); ticker = 0; }
 }

@@ -50,6 +50,8 @@ h3 { font-size: 13px; margin: 14px 0 6px; text-transform: uppercase; letter-spac
 button, .btn { font: inherit; border: 1px solid var(--line); background: var(--panel); color: var(--fg); padding: 5px 12px; border-radius: 6px; cursor: pointer; }
 button:hover { border-color: var(--accent); }
 button.primary { background: var(--accent); color: var(--accent-fg); border-color: var(--accent); }
+button.danger { color: var(--fail); border-color: var(--fail); }
+button.danger:hover { background: var(--fail); color: #fff; }
 button:disabled { opacity: .55; cursor: default; }
 :focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
 input, select { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 5px; padding: 4px 6px; }

@@ -1,0 +1,174 @@
+// Interrupting a run (Ctrl-C, the dashboard's Stop, server shutdown) and
+// runs left open by a process that died: nothing half-published, every
+// record closed, the store free for the next run.
+
+import assert from "node:assert/strict";
+import { INTERRUPTED } from "../core/sandbox/host.ts";
+import { STALE_REASON } from "../core/_stale_runs.ts";
+import { graphYml, makeApp, storeTest } from "./_helpers.ts";
+
+const SLOW = `export default async ({ table, log, parameter }) => {
+  const ticks = parameter("ticks", { type: "integer", default: 400 });
+  const t = table("slow_out", "w");
+  await t.init({ schema: { i: "Integer" } });
+  log.info("started");
+  for (let i = 0; i < ticks; i++) {
+    await t.append({ i });
+    await t.flush();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};`;
+
+const QUICK = `export default async ({ table }) => {
+  const t = table("quick_out", "w");
+  await t.init({ schema: { v: "Integer" } });
+  await t.append({ v: 1 });
+};`;
+
+const AFTER = `export default async ({ table }) => {
+  const rows = await table("slow_out").read();
+  const t = table("after_out", "w");
+  await t.init({ schema: { n: "Integer" } });
+  await t.append({ n: rows.length });
+};`;
+
+async function app(): Promise<string> {
+  return await makeApp({
+    "graph.yml": graphYml([
+      { file: "slow.ts", outputs: ["slow_out"] },
+      { file: "quick.ts", outputs: ["quick_out"] },
+      { file: "after.ts", inputs: ["slow_out"], outputs: ["after_out"] },
+    ]),
+    "slow.ts": SLOW,
+    "quick.ts": QUICK,
+    "after.ts": AFTER,
+  });
+}
+
+storeTest(
+  "an interrupted run stops its nodes, publishes nothing of them, and closes its records",
+  async (s) => {
+    const dir = await app();
+    const abort = new AbortController();
+    let slowStarted = false, quickDone = false;
+    const maybeAbort = () => {
+      if (slowStarted && quickDone) abort.abort();
+    };
+    const { result, store } = await s.runApp(dir, {
+      concurrency: 2,
+      signal: abort.signal,
+      onEvent: (e) => {
+        if (e.type === "log" && e.message === "started") slowStarted = true;
+        if (e.type === "node-finished" && e.nodeId === "quick") {
+          quickDone = true;
+        }
+        maybeAbort();
+      },
+    });
+    try {
+      assert.equal(result.status, "failed");
+      const by = new Map(result.nodes.map((n) => [n.id, n]));
+      assert.equal(by.get("quick")?.status, "succeeded");
+      assert.equal(by.get("slow")?.status, "failed");
+      assert.equal(by.get("slow")?.error, INTERRUPTED);
+      assert.equal(by.get("after")?.status, "skipped");
+      assert.match(by.get("after")?.reason ?? "", /interrupted/);
+      // Finished work is kept; the interrupted node's rows are not.
+      assert.deepEqual(await store.readRows("quick_out"), [{ v: 1 }]);
+      assert.equal(await store.describeTable("slow_out"), undefined);
+      const run = await store.getRun(result.runId);
+      assert.equal(run?.status, "failed");
+      assert.ok(run?.finishedAt instanceof Date);
+      const nodes = await store.listNodeRuns(result.runId);
+      assert.deepEqual(
+        nodes.map((n) => [n.nodeId, n.status]).sort(),
+        [["after", "skipped"], ["quick", "succeeded"], ["slow", "failed"]],
+      );
+    } finally {
+      await store.close();
+    }
+    // The store is free at once, and the next run does the rest.
+    const again = await s.runOnce(dir, {
+      wait: false,
+      concurrency: 2,
+      params: [{ name: "ticks", value: "2" }],
+    });
+    assert.equal(again.status, "succeeded");
+    assert.deepEqual(
+      again.nodes.map((n) => [n.id, n.status]),
+      [["slow", "succeeded"], ["quick", "cached"], ["after", "succeeded"]],
+    );
+  },
+);
+
+storeTest(
+  "an aborted signal before the run starts skips every node",
+  async (s) => {
+    const dir = await app();
+    const abort = new AbortController();
+    abort.abort();
+    const result = await s.runOnce(dir, { signal: abort.signal });
+    assert.equal(result.status, "failed");
+    assert.ok(result.nodes.every((n) => n.status === "skipped"));
+    assert.equal(await s.exists(dir), true);
+  },
+);
+
+storeTest(
+  "runs a dead process left open are closed by the next run",
+  async (s) => {
+    const dir = await app();
+    const store = await s.open(dir);
+    try {
+      await store.createRun({
+        id: "20260101-000000-dead00",
+        status: "running",
+        startedAt: new Date("2026-01-01T00:00:00Z"),
+        selection: [],
+        params: {},
+        trigger: "cli",
+      });
+      const base = {
+        runId: "20260101-000000-dead00",
+        file: "x.ts",
+        rowsWritten: 0,
+      };
+      await store.saveNodeRuns([
+        {
+          ...base,
+          nodeId: "slow",
+          title: "Slow",
+          status: "running",
+          reason: "never ran successfully",
+        },
+        { ...base, nodeId: "after", title: "After", status: "pending" },
+        { ...base, nodeId: "quick", title: "Quick", status: "succeeded" },
+      ]);
+    } finally {
+      await store.close();
+    }
+    const result = await s.runOnce(dir, { selection: ["quick"] });
+    assert.equal(result.status, "succeeded");
+    const check = await s.open(dir);
+    try {
+      const dead = await check.getRun("20260101-000000-dead00");
+      assert.equal(dead?.status, "failed");
+      assert.ok(dead?.finishedAt instanceof Date);
+      const nodes = new Map(
+        (await check.listNodeRuns("20260101-000000-dead00")).map((
+          n,
+        ) => [n.nodeId, n]),
+      );
+      assert.equal(nodes.get("slow")?.status, "failed");
+      assert.equal(nodes.get("slow")?.error, STALE_REASON);
+      assert.equal(nodes.get("slow")?.reason, "never ran successfully");
+      assert.equal(nodes.get("after")?.status, "skipped");
+      assert.equal(nodes.get("after")?.reason, STALE_REASON);
+      assert.equal(nodes.get("quick")?.status, "succeeded");
+      // The new run itself is finished, not swept.
+      assert.equal((await check.getRun(result.runId))?.status, "succeeded");
+    } finally {
+      await check.close();
+    }
+  },
+);
