@@ -53,7 +53,11 @@ Examples:
   runnel run "Ingest Leads+"                 a node and everything downstream
   runnel run --force --explain               rerun everything, saying why
   runnel run -p leads_source=ads              set a parameter
-  runnel run -p "Score Leads.threshold=0.5"   set it for one node only`,
+  runnel run -p "Score Leads.threshold=0.5"   set it for one node only
+
+Exit codes: 0 every node succeeded or was cached, 1 a node failed or was
+skipped, 2 a usage error, 130 interrupted (Ctrl+C stops the running nodes,
+publishes nothing of theirs and records the run; a second Ctrl+C quits at once).`,
     )
     .action(async (nodes: string[], opts) => {
       const params = parseParamFlags(opts.param as string[]);
