@@ -1,5 +1,6 @@
 // Console progress for `runnel run`: a live line per running node on a
 // terminal, plain lines otherwise; colors only when allowed (NO_COLOR).
+// With --explain, every node also says why it runs or is cached.
 
 import type { RunEvent } from "../core/runner.ts";
 import { formatCount, formatDuration } from "../core/format.ts";
@@ -51,11 +52,16 @@ export function progressReporter(
         line(s.dim(`Run ${e.runId}: ${e.nodes.length} node(s)`));
         if (io.isTty) timer = setInterval(draw, 100);
         break;
-      case "node-started":
+      case "node-started": {
         running.set(e.nodeId, Date.now());
-        if (io.isTty) draw();
-        else line(`▶ ${e.title} started`);
+        // --explain: the planner's reason to run it, on a line of its own.
+        const why = opts.explain && e.reason
+          ? ` ${s.dim(`(${e.reason})`)}`
+          : "";
+        if (io.isTty && !why) draw();
+        else line(`▶ ${e.title} started${why}`);
         break;
+      }
       case "node-finished": {
         running.delete(e.nodeId);
         const mark = e.status === "succeeded"
@@ -71,8 +77,12 @@ export function progressReporter(
           } row(s) written`
           : e.status === "failed"
           ? `${formatDuration(e.durationMs)}: ${e.error ?? ""}`
-          : e.error ?? "";
-        line(`${mark} ${e.title} ${e.status} ${s.dim(detail)}`);
+          : e.status === "cached"
+          ? (opts.explain ? e.reason ?? "" : "")
+          : e.error ?? e.reason ?? "";
+        line(
+          `${mark} ${e.title} ${e.status}${detail ? ` ${s.dim(detail)}` : ""}`,
+        );
         break;
       }
       case "log":

@@ -73,3 +73,45 @@ Deno.test("progress: NO_COLOR turns colors off even on a terminal", () => {
   assert.ok(lines.some((l) => l.includes("✓ Alpha succeeded")));
   assert.ok(lines.every((l) => !/\x1b\[3\dm/.test(l)));
 });
+
+Deno.test("progress: --explain says why each node runs or is cached", () => {
+  const io = memoryIo();
+  const p = progressReporter(io, { verbose: false, explain: true });
+  p.onEvent({ type: "run-started", runId: "r", nodes: [] });
+  p.onEvent({
+    type: "node-started",
+    runId: "r",
+    nodeId: "a",
+    title: "Alpha",
+    reason: "code changed: alpha.ts",
+  });
+  p.onEvent({
+    type: "node-finished",
+    runId: "r",
+    nodeId: "b",
+    title: "Beta",
+    status: "cached",
+    durationMs: 0,
+    rowsWritten: 0,
+    reason: "unchanged since run r0",
+  });
+  p.stop();
+  assert.deepEqual(io.stderr.slice(1), [
+    "▶ Alpha started (code changed: alpha.ts)",
+    "○ Beta cached unchanged since run r0",
+  ]);
+  // Without it: no reasons, and no trailing space after a cached node.
+  const plain = memoryIo();
+  const q = progressReporter(plain, { verbose: false });
+  q.onEvent({
+    type: "node-finished",
+    runId: "r",
+    nodeId: "b",
+    title: "Beta",
+    status: "cached",
+    durationMs: 0,
+    rowsWritten: 0,
+    reason: "unchanged since run r0",
+  });
+  assert.deepEqual(plain.stderr, ["○ Beta cached"]);
+});

@@ -232,6 +232,33 @@ export default async function run({ table }: NodeContext) {
     assert.equal(JSON.parse(latest.stdout).runId, runs[0].runId);
   });
 
+  await t.step("run --explain says why", async () => {
+    const same = await runnel(
+      app,
+      "run",
+      "--explain",
+      "-p",
+      "leads_source=ads",
+    );
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(
+      same.stderr,
+      /○ Ingest Leads cached unchanged since run \d{8}-/,
+    );
+    const changed = await runnel(
+      app,
+      "run",
+      "--explain",
+      "-p",
+      "leads_source=web",
+    );
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(
+      changed.stderr,
+      /▶ Ingest Leads started \(parameter leads_source changed\)/,
+    );
+  });
+
   await t.step("graph as mermaid and dot", async () => {
     const m = await runnel(app, "graph");
     assert.equal(m.code, 0, m.stderr);
