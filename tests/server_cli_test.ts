@@ -8,6 +8,7 @@ import { memoryIo } from "../cli/_io.ts";
 import { webhookToken } from "../server/mod.ts";
 import { copyLeads } from "../server/_test_util.ts";
 import { makeApp } from "./_helpers.ts";
+import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 
@@ -273,4 +274,50 @@ Deno.test("runnel serve: SIGTERM interrupts the running run, records it and stop
   } finally {
     await store.close();
   }
+});
+
+Deno.test({
+  name:
+    "runnel serve: a SQL node cannot be interrupted, so a second SIGTERM stops at once",
+  ignore: skipReason !== undefined,
+  fn: async () => {
+    const dir = await makeApp({
+      "graph.yml":
+        "title: Sleepy\nfunctions:\n  - node_file: sleepy.sql\n    outputs:\n      output_table: t\n",
+      "sleepy.sql": "select pg_sleep(30) is null as slept\n",
+    });
+    const schema = freshSchema();
+    const port = freePort();
+    const { child, url, stderr } = await serve([
+      "--app",
+      dir,
+      "--port",
+      String(port),
+      "--no-watch",
+      "--store",
+      pgUrl(schema),
+    ]);
+    try {
+      const res = await fetch(`${url}api/runs`, { method: "POST" });
+      assert.equal(res.status, 202);
+      await res.body?.cancel();
+      for (let i = 0; i < 200; i++) {
+        const g = await (await fetch(`${url}api/graph`)).json();
+        if (g.nodes[0].status === "running") break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill("SIGTERM");
+      const status = await child.status;
+      const err = await stderr;
+      assert.equal(status.code, 130, err);
+      assert.match(err, /Stopped without waiting for the run/);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await dropSchema(schema);
+    }
+  },
 });
