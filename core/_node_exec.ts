@@ -40,7 +40,7 @@ export interface ExecInput {
   batchRows?: number;
   /** A worker spawned ahead of time for this node, if any. */
   prepared?: Promise<PreparedWorker>;
-  /** Stops a TypeScript node when aborted (a SQL node runs to its end). */
+  /** Stops the node when aborted (a SQL node where the store can cancel it). */
   signal?: AbortSignal;
 }
 
@@ -57,6 +57,7 @@ export async function execNode(input: ExecInput): Promise<ExecOutcome> {
         node,
         publication: input.publication,
         values: input.params.values,
+        signal: input.signal,
       });
       return { ok: true, rowsWritten: r.rowsWritten };
     }
@@ -80,7 +81,11 @@ export async function execNode(input: ExecInput): Promise<ExecOutcome> {
     return {
       ok: false,
       rowsWritten: 0,
-      error: err instanceof Error ? err.message : String(err),
+      error: input.signal?.aborted
+        ? INTERRUPTED
+        : err instanceof Error
+        ? err.message
+        : String(err),
     };
   }
 }

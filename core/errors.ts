@@ -83,6 +83,11 @@ export class StoreError extends RunnelError {}
 /** A requested record (run, table, node) does not exist. */
 export class NotFoundError extends RunnelError {}
 
+/** The user stopped the command (Ctrl+C) before it could finish. */
+export class InterruptedError extends RunnelError {
+  override readonly exitCode = 130;
+}
+
 /** Returns the exit code for any thrown value: 1 unless it is a RunnelError that says otherwise. */
 export function exitCodeOf(err: unknown): number {
   return err instanceof RunnelError ? err.exitCode : 1;

@@ -150,6 +150,7 @@ export async function runGraph(
     owner: `run ${runId} (pid ${Deno.pid})`,
     wait: opts.wait !== false,
     onWait: opts.onLockWait,
+    signal: opts.signal,
   });
   try {
     await closeStaleRuns(store, runId, clock);

@@ -51,6 +51,8 @@ export interface SqlNodeRun {
   values: Record<string, unknown>;
   /** The file's text, when already read; otherwise `node.file` is read. */
   source?: string;
+  /** Cancels the statement where the store can (see `Publication.materialize`). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function executeSqlNode(
       rendered.sql,
       rendered.params,
       allowed,
+      { signal: run.signal },
     );
     return { rowsWritten };
   } catch (err) {

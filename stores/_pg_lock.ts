@@ -12,7 +12,7 @@
  * @module
  */
 
-import { StoreError } from "../core/errors.ts";
+import { InterruptedError, StoreError } from "../core/errors.ts";
 import type { LockOptions, StoreLock } from "./store.ts";
 import { pgFailure, run, type Sql } from "./_pg_connect.ts";
 import {
@@ -108,6 +108,11 @@ export class SessionLocks {
         if (ctx.closed) {
           throw new StoreError(
             `The store ${ctx.location} was closed while waiting for its run lock`,
+          );
+        }
+        if (opts?.signal?.aborted) {
+          throw new InterruptedError(
+            `Stopped waiting for the run lock on ${ctx.location}: the run was interrupted before it started`,
           );
         }
         if (opts?.wait === false) {

@@ -142,6 +142,7 @@ export async function sandboxMaterialize(
   params: unknown[],
   access: Access,
   base: { lastId: number },
+  signal?: AbortSignal,
 ): Promise<PgStaged> {
   const m = await withSandbox(
     ctx,
@@ -178,6 +179,7 @@ export async function sandboxMaterialize(
       );
       return { physical, def, rowCount: inserted.count };
     },
+    signal,
   );
   return {
     table,

@@ -214,6 +214,7 @@ export class PgPublication implements Publication {
     sql: string,
     params: unknown[],
     allowed: string[],
+    opts?: { signal?: AbortSignal },
   ): Promise<number> {
     const ctx = this.#check();
     await checkNewName(ctx, table);
@@ -224,7 +225,7 @@ export class PgPublication implements Publication {
     const prev = staged.find((x) => x.table === table);
     const s = await sandboxMaterialize(ctx, table, sql, params, access, {
       lastId: Math.max(prev?.lastId ?? 0, committed?.lastId ?? 0),
-    });
+    }, opts?.signal);
     this.#t.staged.set(table, s);
     this.#t.inits.set(table, s.def);
     if (prev !== undefined) await dropPhysical(ctx, prev.physical);

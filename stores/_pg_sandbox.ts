@@ -155,6 +155,22 @@ function sandboxError(
   return new DataError(`${verb}() failed: ${msg}`, { cause: err });
 }
 
+/** Awaits `query`, cancelling it in the database when `signal` aborts. */
+async function cancellable<T>(
+  query: Promise<T> & { cancel(): unknown },
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (signal === undefined) return await query;
+  const stop = () => void query.cancel();
+  if (signal.aborted) stop();
+  else signal.addEventListener("abort", stop, { once: true });
+  try {
+    return await query;
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+}
+
 /**
  * Evaluates one SELECT (`?` parameters bound) as `runnel_sandbox` into a
  * materialized view and hands it to `use` inside the same transaction.
@@ -169,6 +185,7 @@ export async function withSandbox<T>(
   verb: string,
   keep: boolean,
   use: (tx: AnySql, view: string) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   const body = bindParams(statementBody(sql, verb), params ?? [], verb);
   await ensureSandbox(ctx);
@@ -201,7 +218,10 @@ export async function withSandbox<T>(
         false,
       );
       await run(tx, "RESET ROLE", [], false);
-      await run(tx, `REFRESH MATERIALIZED VIEW ${view}`, [], false);
+      await cancellable(
+        tx.unsafe(`REFRESH MATERIALIZED VIEW ${view}`, [], { prepare: false }),
+        signal,
+      );
       await run(tx, "SELECT pg_advisory_unlock_all()", [], false);
       const wrote = await run(
         tx,

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { StoreError } from "../core/errors.ts";
+import { InterruptedError, StoreError } from "../core/errors.ts";
 import type { LockOptions, StoreLock } from "./store.ts";
 
 /** A held run lock; `releaseSync` serves the store's close(). */
@@ -72,6 +72,11 @@ export async function acquireRunLock(
       if (isClosed()) {
         throw new StoreError(
           `The store ${location} was closed while waiting for its run lock`,
+        );
+      }
+      if (opts?.signal?.aborted) {
+        throw new InterruptedError(
+          `Stopped waiting for the run lock on ${location}: the run was interrupted before it started`,
         );
       }
       if (opts?.wait === false) {

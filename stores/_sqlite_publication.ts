@@ -199,6 +199,8 @@ export class SqlitePublication implements Publication {
     sql: string,
     params: unknown[],
     allowed: string[],
+    // A statement on this connection runs synchronously to its end.
+    _opts?: { signal?: AbortSignal },
   ): Promise<number> {
     return settle(() => {
       const ctx = this.#check();

@@ -171,6 +171,8 @@ export interface LockOptions {
   wait: boolean;
   /** Called once when the lock is busy and we start waiting, with the holder's owner string. */
   onWait?: (holder: string) => void;
+  /** Gives up waiting when aborted (an {@link InterruptedError}). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -213,12 +215,15 @@ export interface Publication {
    * (run inside the database where the store can), with `?` parameters bound
    * and only the `allowed` tables readable (as for {@link query}). Column
    * types are inferred from the result. Returns the row count.
+   * `opts.signal` stops the statement where the store can: PostgreSQL
+   * cancels it (the call rejects); SQLite runs it to its end.
    */
   materialize(
     table: string,
     sql: string,
     params: unknown[],
     allowed: string[],
+    opts?: { signal?: AbortSignal },
   ): Promise<number>;
   /** Replaces a node's state; written in the same transaction as the tables. */
   setState(nodeId: string, state: NodeState): void;

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { StoreError } from "../core/errors.ts";
+import { InterruptedError, StoreError } from "../core/errors.ts";
 import type { NodeCacheRecord, NodeRunRecord } from "../stores/mod.ts";
 import type { ContractTest } from "./store_contract.ts";
 import { EVENTS, rejects } from "./_store_contract_util.ts";
@@ -147,5 +147,25 @@ export function registerCacheAndLockTests(test: ContractTest): void {
     );
     await lock.release();
     await (await other.lock({ owner: "run D", wait: false })).release();
+  });
+
+  test("lock: a waiter gives up when its signal aborts, and holds nothing", async (h) => {
+    const other = await h.second();
+    const held = await h.store.lock({ owner: "run A", wait: false });
+    const stop = new AbortController();
+    const waiting = other.lock({
+      owner: "run B",
+      wait: true,
+      signal: stop.signal,
+      onWait: () => stop.abort(),
+    });
+    await rejects(
+      waiting,
+      InterruptedError,
+      /Stopped waiting for the run lock on .*: the run was interrupted/,
+    );
+    await held.release();
+    // It took nothing: the lock is free for anyone.
+    await (await other.lock({ owner: "run C", wait: false })).release();
   });
 }

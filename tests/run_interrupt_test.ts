@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { INTERRUPTED } from "../core/sandbox/host.ts";
 import { STALE_REASON } from "../core/_stale_runs.ts";
-import { graphYml, makeApp, storeTest } from "./_helpers.ts";
+import { InterruptedError } from "../core/errors.ts";
+import { graphYml, makeApp, runApp, storeTest } from "./_helpers.ts";
+import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";
 
 const SLOW = `export default async ({ table, log, parameter }) => {
   const ticks = parameter("ticks", { type: "integer", default: 400 });
@@ -169,6 +171,64 @@ storeTest(
       assert.equal((await check.getRun(result.runId))?.status, "succeeded");
     } finally {
       await check.close();
+    }
+  },
+);
+
+Deno.test({
+  name: "[postgres] an interrupted SQL node is cancelled inside the database",
+  ignore: skipReason !== undefined,
+  fn: async () => {
+    const schema = freshSchema();
+    try {
+      const dir = await makeApp({
+        "graph.yml":
+          "title: Sleepy\nfunctions:\n  - node_file: sleepy.sql\n    outputs:\n      output_table: slept\n",
+        "sleepy.sql": "select pg_sleep(60) is null as done\n",
+      });
+      const abort = new AbortController();
+      const t0 = Date.now();
+      const { result, store } = await runApp(dir, {
+        signal: abort.signal,
+        onEvent: (e) => {
+          if (e.type === "node-started") setTimeout(() => abort.abort(), 200);
+        },
+      }, pgUrl(schema));
+      try {
+        assert.ok(Date.now() - t0 < 30_000, "did not wait for the statement");
+        assert.equal(result.status, "failed");
+        assert.equal(result.nodes[0]?.error, INTERRUPTED);
+        assert.equal(await store.describeTable("slept"), undefined);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await dropSchema(schema);
+    }
+  },
+});
+
+storeTest(
+  "a run interrupted while waiting for the store gives up without a record",
+  async (s) => {
+    const dir = await app();
+    const holder = await s.open(dir);
+    const lock = await holder.lock({ owner: "someone else", wait: false });
+    try {
+      const abort = new AbortController();
+      await assert.rejects(
+        s.runOnce(dir, {
+          signal: abort.signal,
+          onLockWait: () => abort.abort(),
+        }),
+        (err: unknown) =>
+          err instanceof InterruptedError &&
+          /interrupted before it started/.test(err.message),
+      );
+      assert.deepEqual(await holder.listRuns(10), []);
+    } finally {
+      await lock.release();
+      await holder.close();
     }
   },
 );
