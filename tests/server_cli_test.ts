@@ -226,6 +226,19 @@ Deno.test("runnel list webhooks: URLs, and tokens when the server needs them", a
   assert.match(io.stderr.join("\n"), /No webhooks/);
 });
 
+/** Starts a run through the API of the server at `url`; resolves with its id once its first node runs. */
+async function startAndWaitRunning(url: string): Promise<string> {
+  const res = await fetch(`${url}api/runs`, { method: "POST" });
+  assert.equal(res.status, 202);
+  const { runId } = await res.json();
+  for (let i = 0; i < 200; i++) {
+    const g = await (await fetch(`${url}api/graph`)).json();
+    if (g.nodes[0].status === "running") break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return runId;
+}
+
 Deno.test("runnel serve: SIGTERM interrupts the running run, records it and stops", async () => {
   const dir = await makeApp({
     "graph.yml": "title: Slow\nfunctions:\n  - node_file: slow.ts\n",
@@ -242,15 +255,7 @@ Deno.test("runnel serve: SIGTERM interrupts the running run, records it and stop
   ]);
   let runId = "";
   try {
-    const res = await fetch(`${url}api/runs`, { method: "POST" });
-    assert.equal(res.status, 202);
-    runId = (await res.json()).runId;
-    // Wait until the node is running.
-    for (let i = 0; i < 200; i++) {
-      const g = await (await fetch(`${url}api/graph`)).json();
-      if (g.nodes[0].status === "running") break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    runId = await startAndWaitRunning(url);
     child.kill("SIGTERM");
     const status = await child.status;
     const err = await stderr;
@@ -298,14 +303,7 @@ Deno.test({
       pgUrl(schema),
     ]);
     try {
-      const res = await fetch(`${url}api/runs`, { method: "POST" });
-      assert.equal(res.status, 202);
-      await res.body?.cancel();
-      for (let i = 0; i < 200; i++) {
-        const g = await (await fetch(`${url}api/graph`)).json();
-        if (g.nodes[0].status === "running") break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await startAndWaitRunning(url);
       const t0 = Date.now();
       child.kill("SIGTERM");
       const status = await child.status;
