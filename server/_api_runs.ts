@@ -222,6 +222,8 @@ export function runRoutes(app: Hono, ctx: ServerContext): void {
     const logs = await ctx.store.listLogs(run.id);
     return sendJson(c, {
       run: runView(run, ctx),
+      // Whether this server is running it (and can stop it).
+      active: ctx.runs.active?.runId === run.id,
       nodes: nodes.map((n) => ({ id: n.nodeId, ...nodeRunView(n, s) })),
       logs: logs.map((l) => ({
         nodeId: l.nodeId,

@@ -155,15 +155,29 @@ function sandboxError(
   return new DataError(`${verb}() failed: ${msg}`, { cause: err });
 }
 
-/** Awaits `query`, cancelling it in the database when `signal` aborts. */
+/** A postgres.js query: lazy until executed, cancellable once it is. */
+interface PgQuery<T> extends Promise<T> {
+  execute(): unknown;
+  cancel(): unknown;
+}
+
+/**
+ * Runs `start()`'s query, cancelling it in the database when `signal`
+ * aborts. A query cancelled before postgres.js hands it to the connection
+ * would never settle, so an aborted signal never issues one, and the
+ * listener is attached only once the query is on its way (postgres.js hands
+ * it over a microtask after `execute()`, before any abort event can run).
+ */
 async function cancellable<T>(
-  query: Promise<T> & { cancel(): unknown },
+  start: () => PgQuery<T>,
   signal: AbortSignal | undefined,
 ): Promise<T> {
-  if (signal === undefined) return await query;
+  if (signal === undefined) return await start();
+  if (signal.aborted) throw new Error("canceled before it started");
+  const query = start();
+  query.execute();
   const stop = () => void query.cancel();
-  if (signal.aborted) stop();
-  else signal.addEventListener("abort", stop, { once: true });
+  signal.addEventListener("abort", stop, { once: true });
   try {
     return await query;
   } finally {
@@ -219,7 +233,10 @@ export async function withSandbox<T>(
       );
       await run(tx, "RESET ROLE", [], false);
       await cancellable(
-        tx.unsafe(`REFRESH MATERIALIZED VIEW ${view}`, [], { prepare: false }),
+        () =>
+          tx.unsafe(`REFRESH MATERIALIZED VIEW ${view}`, [], {
+            prepare: false,
+          }) as unknown as PgQuery<unknown>,
         signal,
       );
       await run(tx, "SELECT pg_advisory_unlock_all()", [], false);

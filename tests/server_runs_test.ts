@@ -89,12 +89,14 @@ Deno.test("server API: the running run can be stopped; finished and unknown ones
       events,
       (m) => m.some((e) => e.event === "log" && e.data.message === "working"),
     );
+    assert.equal((await json(s, `/api/runs/${runId}`)).body.active, true);
     const stop = await json(s, `/api/runs/${runId}/cancel`, { method: "POST" });
     assert.equal(stop.status, 202);
     assert.deepEqual(stop.body, { runId, status: "stopping" });
     await s.idle();
     const run = (await json(s, `/api/runs/${runId}`)).body;
     assert.equal(run.run.status, "failed");
+    assert.equal(run.active, false);
     assert.deepEqual(
       run.nodes.map((n: Any) => [n.id, n.status, n.error]),
       [[

@@ -8,6 +8,7 @@ import type { Page } from "npm:playwright-core@^1.49";
 import { createServer } from "../server/mod.ts";
 import { copyLeads } from "../server/_test_util.ts";
 import { makeApp } from "./_helpers.ts";
+import { openStore } from "../stores/mod.ts";
 import {
   chromiumPath,
   launchChromium,
@@ -389,6 +390,42 @@ Deno.test({
           "#run-logs div:has-text('interrupted: the run was stopped')",
         );
         await page.screenshot({ path: join(shots, "7_run_stopped.png") });
+      },
+    ),
+});
+
+Deno.test({
+  name:
+    "dashboard: a run left 'running' by a stopped process says so, with no Stop",
+  ignore: chromium === undefined,
+  ...opts,
+  fn: () =>
+    withDashboard(
+      undefined,
+      makeApp({
+        "graph.yml": "title: Stale\nfunctions:\n  - node_file: a.ts\n",
+        "a.ts": "export default () => {};\n",
+      }).then(async (dir) => {
+        const store = await openStore(undefined, dir);
+        await store.createRun({
+          id: "20260101-000000-stale0",
+          status: "running",
+          startedAt: new Date("2026-01-01T00:00:00Z"),
+          selection: [],
+          params: {},
+          trigger: "cli",
+        });
+        await store.close();
+        return dir;
+      }),
+      async (page, { url }) => {
+        await page.goto(url + "/runs/20260101-000000-stale0");
+        await page.waitForSelector("#run-stop-bar:not([hidden])");
+        assert.match(
+          (await page.textContent("#run-stop-msg")) ?? "",
+          /this server is not running it/,
+        );
+        assert.equal(await page.isVisible("#run-stop"), false);
       },
     ),
 });

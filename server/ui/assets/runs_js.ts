@@ -131,7 +131,12 @@ function draw() {
   drawHead(data.run, data.nodes);
   drawGantt(data.run, data.nodes);
   const running = data.run.status === "running";
-  stopBar.hidden = !running;
+  stopBar.hidden = !(running && data.active);
+  if (running && !data.active && !stopMsg.textContent) {
+    stopBar.hidden = false;
+    stopBtn.hidden = true;
+    stopMsg.textContent = "Recorded as running, but this server is not running it: another process is, or one stopped without finishing it (the next run on this store closes it).";
+  }
   if (running && !ticker) ticker = setInterval(draw, 250);
   if (!running && ticker) { clearInterval(ticker); ticker = 0; }
 }
