@@ -125,7 +125,7 @@ export async function planBench(): Promise<BenchRow[]> {
 
 /** 100 independent trivial nodes at default concurrency vs sequential raw worker round trips. */
 export async function throughputBench(): Promise<BenchRow[]> {
-  const worker = new URL("../core/sandbox/worker.ts", import.meta.url);
+  const worker = new URL("../core/sandbox/_worker_bundle.js", import.meta.url);
   const t0 = performance.now();
   for (let i = 0; i < 20; i++) {
     const w = new Worker(worker, {

@@ -15,7 +15,11 @@ async function sourceFiles(dir: string): Promise<string[]> {
   for await (const e of Deno.readDir(dir)) {
     const p = join(dir, e.name);
     if (e.isDirectory) out.push(...await sourceFiles(p));
-    else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) {
+    else if (
+      e.name.endsWith(".ts") && !e.name.endsWith("_test.ts") &&
+      // Build tooling (`deno task bundle-worker`), not part of the program.
+      e.name !== "_worker_bundle_build.ts"
+    ) {
       out.push(p);
     }
   }
