@@ -3,7 +3,6 @@
 // lock knows no other run is going, so it closes them: the run and its
 // unfinished nodes become failed, with a reason that says what happened.
 
-import type { Clock } from "./runner.ts";
 import type { Store } from "../stores/store.ts";
 
 /** How many recent runs are checked each time (older ones were checked by earlier runs). */
@@ -21,15 +20,23 @@ export const STALE_REASON =
 export async function closeStaleRuns(
   store: Store,
   current: string,
-  clock: Clock,
 ): Promise<string[]> {
   const stale = (await store.listRuns(RECENT)).filter((r) =>
     r.status === "running" && r.id !== current
   );
   for (const run of stale) {
-    const open = (await store.listNodeRuns(run.id)).filter((n) =>
+    const nodes = await store.listNodeRuns(run.id);
+    const open = nodes.filter((n) =>
       n.status === "running" || n.status === "pending"
     );
+    // It ended some time after the last thing it recorded; that is the best
+    // finish time there is (the time of closing would inflate its duration).
+    let last = run.startedAt.getTime();
+    for (const n of nodes) {
+      for (const t of [n.startedAt, n.finishedAt]) {
+        if (t !== undefined) last = Math.max(last, t.getTime());
+      }
+    }
     await store.saveNodeRuns(open.map((n) => ({
       ...n,
       status: n.status === "running" ? "failed" : "skipped",
@@ -38,7 +45,7 @@ export async function closeStaleRuns(
     })));
     await store.updateRun(run.id, {
       status: "failed",
-      finishedAt: clock.now(),
+      finishedAt: new Date(last),
     });
   }
   return stale.map((r) => r.id);

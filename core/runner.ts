@@ -153,7 +153,7 @@ export async function runGraph(
     signal: opts.signal,
   });
   try {
-    await closeStaleRuns(store, runId, clock);
+    await closeStaleRuns(store, runId);
     const versions = new Map<string, string>();
     for (const t of await store.listTables()) {
       versions.set(t.name, t.contentVersion);

@@ -142,6 +142,7 @@ storeTest(
           title: "Slow",
           status: "running",
           reason: "never ran successfully",
+          startedAt: new Date("2026-01-01T00:00:03Z"),
         },
         { ...base, nodeId: "after", title: "After", status: "pending" },
         { ...base, nodeId: "quick", title: "Quick", status: "succeeded" },
@@ -155,7 +156,8 @@ storeTest(
     try {
       const dead = await check.getRun("20260101-000000-dead00");
       assert.equal(dead?.status, "failed");
-      assert.ok(dead?.finishedAt instanceof Date);
+      // Finished, as far as anyone can tell, at its last recorded activity.
+      assert.deepEqual(dead?.finishedAt, new Date("2026-01-01T00:00:03Z"));
       const nodes = new Map(
         (await check.listNodeRuns("20260101-000000-dead00")).map((
           n,
