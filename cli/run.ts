@@ -7,7 +7,11 @@
  */
 
 import { Command, Option } from "npm:commander@^14.0.3";
-import { formatDuration } from "../core/format.ts";
+import {
+  countStatuses,
+  formatDuration,
+  formatStatusCounts,
+} from "../core/format.ts";
 import { runGraph } from "../core/runner.ts";
 import {
   appOption,
@@ -122,11 +126,7 @@ publishes nothing of theirs and records the run; a second Ctrl+C quits at once).
           ));
         } else {
           const s = style(io);
-          const counts = new Map<string, number>();
-          for (const n of result.nodes) {
-            counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
-          }
-          const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(", ");
+          const summary = formatStatusCounts(countStatuses(result.nodes));
           const head = result.status === "succeeded"
             ? s.green("Run succeeded")
             : interrupt.signal.aborted

@@ -8,12 +8,13 @@
 
 import { Command, Option } from "npm:commander@^14.0.3";
 import { NotFoundError } from "../core/errors.ts";
-import { formatCount, formatDuration, formatTable } from "../core/format.ts";
-import type {
-  NodeStatus,
-  NodeStatusCounts,
-  RunRecord,
-} from "../stores/store.ts";
+import {
+  formatCount,
+  formatDuration,
+  formatStatusCounts,
+  formatTable,
+} from "../core/format.ts";
+import type { NodeStatusCounts, RunRecord } from "../stores/store.ts";
 import {
   appOption,
   type CliContext,
@@ -27,21 +28,6 @@ function duration(r: { startedAt?: Date; finishedAt?: Date }): string {
   return r.startedAt && r.finishedAt
     ? formatDuration(r.finishedAt.getTime() - r.startedAt.getTime())
     : "";
-}
-
-const COUNT_ORDER: NodeStatus[] = [
-  "failed",
-  "running",
-  "succeeded",
-  "cached",
-  "skipped",
-  "pending",
-];
-
-/** `1 failed, 2 succeeded`: the most telling status first. */
-function countsText(counts: NodeStatusCounts): string {
-  return COUNT_ORDER.filter((s) => (counts[s] ?? 0) > 0)
-    .map((s) => `${counts[s]} ${s}`).join(", ");
 }
 
 function when(d: Date): string {
@@ -87,7 +73,7 @@ export function runsCommand(ctx: CliContext): Command {
             r.status,
             when(r.startedAt),
             duration(r),
-            countsText(counts.get(r.id) ?? {}),
+            formatStatusCounts(counts.get(r.id) ?? {}),
           ]),
         )
       ) ctx.io.out(l);

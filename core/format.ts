@@ -26,6 +26,35 @@ export function formatCount(n: number): string {
   return COUNT.format(n);
 }
 
+const STATUS_ORDER = [
+  "failed",
+  "running",
+  "succeeded",
+  "cached",
+  "skipped",
+  "pending",
+];
+
+/** Counts of nodes by status, `1 failed, 2 succeeded`: the most telling status first. */
+export function formatStatusCounts(
+  counts: Readonly<Record<string, number | undefined>>,
+): string {
+  const known = STATUS_ORDER.filter((s) => (counts[s] ?? 0) > 0);
+  const other = Object.keys(counts).filter((s) =>
+    !STATUS_ORDER.includes(s) && (counts[s] ?? 0) > 0
+  );
+  return [...known, ...other].map((s) => `${counts[s]} ${s}`).join(", ");
+}
+
+/** How many of `items` have each status. */
+export function countStatuses(
+  items: Iterable<{ status: string }>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of items) out[i.status] = (out[i.status] ?? 0) + 1;
+  return out;
+}
+
 /** Renders rows as an aligned text table. Values are shown as the CLI prints them. */
 export function formatTable(
   headers: string[],

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { formatCount, formatDuration, formatTable } from "./format.ts";
+import {
+  countStatuses,
+  formatCount,
+  formatDuration,
+  formatStatusCounts,
+  formatTable,
+} from "./format.ts";
 
 Deno.test("formatCount: thousands separators, whatever the locale", () => {
   assert.equal(formatCount(0), "0");
@@ -23,4 +29,19 @@ Deno.test("formatTable: columns padded to the widest cell", () => {
     "xyz  1",
     "q",
   ]);
+});
+
+Deno.test("formatStatusCounts: the most telling status first, zeros left out", () => {
+  assert.equal(
+    formatStatusCounts({ succeeded: 2, cached: 1, failed: 1, skipped: 0 }),
+    "1 failed, 2 succeeded, 1 cached",
+  );
+  assert.equal(formatStatusCounts({}), "");
+  assert.equal(formatStatusCounts({ odd: 1, pending: 2 }), "2 pending, 1 odd");
+  assert.deepEqual(
+    countStatuses([{ status: "cached" }, { status: "failed" }, {
+      status: "cached",
+    }]),
+    { cached: 2, failed: 1 },
+  );
 });

@@ -9,12 +9,12 @@ import { NotFoundError, StoreError } from "../core/errors.ts";
 import type {
   LogRecord,
   NodeRunRecord,
-  NodeStatus,
   NodeStatusCounts,
   RunRecord,
 } from "./store.ts";
 import { type AnySql, run } from "./_pg_connect.ts";
 import type { PgCtx } from "./_pg_catalog.ts";
+import { type StatusCountRow, statusCountsByRun } from "./_status_counts.ts";
 
 interface RawRun {
   id: string;
@@ -168,28 +168,23 @@ interface RawNodeRun {
   reason: string | null;
 }
 
-/** Node records of a run, in the order they were first saved. */
 /** Node records of each status, per run. */
 export async function countNodeRuns(
   ctx: PgCtx,
   runIds: string[],
 ): Promise<Map<string, NodeStatusCounts>> {
-  const out = new Map<string, NodeStatusCounts>();
-  if (runIds.length === 0) return out;
-  const rows = await run<{ run_id: string; status: NodeStatus; n: number }>(
+  if (runIds.length === 0) return new Map();
+  const rows = await run<StatusCountRow>(
     ctx.sql,
     `SELECT run_id, status, count(*)::int AS n FROM ${ctx.qs}._runnel_node_runs
       WHERE run_id IN (SELECT jsonb_array_elements_text($1::text::jsonb))
       GROUP BY run_id, status ORDER BY run_id, status`,
     [JSON.stringify(runIds)],
   );
-  for (const r of rows) {
-    let c = out.get(r.run_id);
-    if (c === undefined) out.set(r.run_id, c = {});
-    c[r.status] = r.n;
-  }
-  return out;
+  return statusCountsByRun(rows);
 }
+
+/** Node records of a run, in the order they were first saved. */
 
 export async function listNodeRuns(
   ctx: PgCtx,

@@ -10,11 +10,11 @@ import type {
   LogRecord,
   NodeRunRecord,
   NodeState,
-  NodeStatus,
   NodeStatusCounts,
   RunRecord,
 } from "./store.ts";
 import { prep, type SqliteCtx, tx } from "./_sqlite_catalog.ts";
+import { type StatusCountRow, statusCountsByRun } from "./_status_counts.ts";
 
 interface RawRun {
   id: string;
@@ -189,22 +189,12 @@ export function countNodeRuns(
   ctx: SqliteCtx,
   runIds: string[],
 ): Map<string, NodeStatusCounts> {
-  const out = new Map<string, NodeStatusCounts>();
-  if (runIds.length === 0) return out;
+  if (runIds.length === 0) return new Map();
   const rows = prep(
     ctx,
     "SELECT run_id, status, count(*) AS n FROM _runnel_node_runs WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY run_id, status ORDER BY run_id, status",
-  ).all(JSON.stringify(runIds)) as {
-    run_id: string;
-    status: NodeStatus;
-    n: number;
-  }[];
-  for (const r of rows) {
-    let c = out.get(r.run_id);
-    if (c === undefined) out.set(r.run_id, c = {});
-    c[r.status] = r.n;
-  }
-  return out;
+  ).all(JSON.stringify(runIds)) as unknown as StatusCountRow[];
+  return statusCountsByRun(rows);
 }
 
 /** Appends log lines in one transaction. */
