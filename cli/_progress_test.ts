@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { memoryIo } from "./_io.ts";
 import { progressReporter } from "./_progress.ts";
+import type { RunEvent } from "../core/runner.ts";
 
 const events = (runId = "r1") => [
   { type: "run-started" as const, runId, nodes: [{ id: "a", title: "Alpha" }] },
@@ -74,6 +75,17 @@ Deno.test("progress: NO_COLOR turns colors off even on a terminal", () => {
   assert.ok(lines.every((l) => !/\x1b\[3\dm/.test(l)));
 });
 
+const cachedBeta: RunEvent = {
+  type: "node-finished",
+  runId: "r",
+  nodeId: "b",
+  title: "Beta",
+  status: "cached",
+  durationMs: 0,
+  rowsWritten: 0,
+  reason: "unchanged since run r0",
+};
+
 Deno.test("progress: --explain says why each node runs or is cached", () => {
   const io = memoryIo();
   const p = progressReporter(io, { verbose: false, explain: true });
@@ -85,16 +97,7 @@ Deno.test("progress: --explain says why each node runs or is cached", () => {
     title: "Alpha",
     reason: "code changed: alpha.ts",
   });
-  p.onEvent({
-    type: "node-finished",
-    runId: "r",
-    nodeId: "b",
-    title: "Beta",
-    status: "cached",
-    durationMs: 0,
-    rowsWritten: 0,
-    reason: "unchanged since run r0",
-  });
+  p.onEvent(cachedBeta);
   p.stop();
   assert.deepEqual(io.stderr.slice(1), [
     "▶ Alpha started (code changed: alpha.ts)",
@@ -103,15 +106,6 @@ Deno.test("progress: --explain says why each node runs or is cached", () => {
   // Without it: no reasons, and no trailing space after a cached node.
   const plain = memoryIo();
   const q = progressReporter(plain, { verbose: false });
-  q.onEvent({
-    type: "node-finished",
-    runId: "r",
-    nodeId: "b",
-    title: "Beta",
-    status: "cached",
-    durationMs: 0,
-    rowsWritten: 0,
-    reason: "unchanged since run r0",
-  });
+  q.onEvent(cachedBeta);
   assert.deepEqual(plain.stderr, ["○ Beta cached"]);
 });

@@ -226,6 +226,18 @@ Deno.test("runnel list webhooks: URLs, and tokens when the server needs them", a
   assert.match(io.stderr.join("\n"), /No webhooks/);
 });
 
+/** `runnel serve` of `dir` on a free port, without watching files. */
+function serveQuiet(dir: string, extra: string[] = []) {
+  return serve([
+    "--app",
+    dir,
+    "--port",
+    String(freePort()),
+    "--no-watch",
+    ...extra,
+  ]);
+}
+
 /** Starts a run through the API of the server at `url`; resolves with its id once its first node runs. */
 async function startAndWaitRunning(url: string): Promise<string> {
   const res = await fetch(`${url}api/runs`, { method: "POST" });
@@ -245,14 +257,7 @@ Deno.test("runnel serve: SIGTERM interrupts the running run, records it and stop
     "slow.ts":
       "export default async function run() {\n  await new Promise((r) => setTimeout(r, 60_000));\n}\n",
   });
-  const port = freePort();
-  const { child, url, stderr } = await serve([
-    "--app",
-    dir,
-    "--port",
-    String(port),
-    "--no-watch",
-  ]);
+  const { child, url, stderr } = await serveQuiet(dir);
   let runId = "";
   try {
     runId = await startAndWaitRunning(url);
@@ -292,13 +297,7 @@ Deno.test({
       "sleepy.sql": "select pg_sleep(30) is null as slept\n",
     });
     const schema = freshSchema();
-    const port = freePort();
-    const { child, url, stderr } = await serve([
-      "--app",
-      dir,
-      "--port",
-      String(port),
-      "--no-watch",
+    const { child, url, stderr } = await serveQuiet(dir, [
       "--store",
       pgUrl(schema),
     ]);
