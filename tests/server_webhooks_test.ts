@@ -2,8 +2,12 @@
 // rejection, downstream nodes on the next run, and token rules.
 
 import assert from "node:assert/strict";
-import { createServer, type RunnelServer } from "../server/mod.ts";
-import { makeApp, storeTest } from "./_helpers.ts";
+import {
+  createServer,
+  type RunnelServer,
+  type ServerOptions,
+} from "../server/mod.ts";
+import { makeApp, storeTest, type TestStore } from "./_helpers.ts";
 
 const GRAPH = `title: Hooks
 functions:
@@ -25,6 +29,19 @@ const COUNT = `export default async function run({ table }) {
 
 async function hookApp(): Promise<string> {
   return await makeApp({ "graph.yml": GRAPH, "count_events.ts": COUNT });
+}
+
+/** A server of the hook app (or `opts.appDir`) on the test's store. */
+async function hookServer(
+  st: TestStore,
+  opts: Partial<ServerOptions> = {},
+): Promise<RunnelServer> {
+  return await createServer({
+    appDir: opts.appDir ?? await hookApp(),
+    storeUrl: st.url,
+    watch: false,
+    ...opts,
+  });
 }
 
 async function send(
@@ -49,11 +66,7 @@ async function count(s: RunnelServer): Promise<number> {
 storeTest(
   "webhooks: object, array and JSON Lines are appended with id and time",
   async (st) => {
-    const s = await createServer({
-      appDir: await hookApp(),
-      storeUrl: st.url,
-      watch: false,
-    });
+    const s = await hookServer(st);
     try {
       // The table exists (empty) from the start, so downstream nodes can run.
       assert.equal(await count(s), 0);
@@ -119,10 +132,7 @@ storeTest(
 storeTest(
   "webhooks: malformed, wrong type and too large bodies write nothing",
   async (st) => {
-    const s = await createServer({
-      appDir: await hookApp(),
-      storeUrl: st.url,
-      watch: false,
+    const s = await hookServer(st, {
       limits: { webhookMaxBytes: 1000 },
     });
     try {
@@ -196,11 +206,7 @@ storeTest(
 storeTest(
   "webhooks: concurrent requests share commits and lose nothing",
   async (st) => {
-    const s = await createServer({
-      appDir: await hookApp(),
-      storeUrl: st.url,
-      watch: false,
-    });
+    const s = await hookServer(st);
     try {
       const batches = Array.from({ length: 20 }, (_, b) =>
         JSON.stringify(
@@ -235,11 +241,7 @@ storeTest(
   "webhooks: a table of another shape is refused, not wiped",
   async (st) => {
     const dir = await hookApp();
-    const s = await createServer({
-      appDir: dir,
-      storeUrl: st.url,
-      watch: false,
-    });
+    const s = await hookServer(st, { appDir: dir });
     try {
       // Someone replaced the table with other columns.
       const pub = await s.store.beginPublication();
