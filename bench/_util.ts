@@ -1,7 +1,7 @@
 // Shared helpers for benchmarks: temp apps, timing, reporting.
 
 import { join } from "node:path";
-import { fromFileUrl } from "../core/_path.ts";
+import { fromFileUrl } from "../core/path.ts";
 
 /** Parses `--name value` flags with numeric defaults. */
 export function numberFlag(name: string, fallback: number): number {

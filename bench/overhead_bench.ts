@@ -2,8 +2,8 @@
 // node's recorded duration (worker spawn, module load, round trip, commit)
 // and of the whole run (records included).
 
-import { loadGraph } from "../core/graph_load.ts";
-import { runGraph } from "../core/runner.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import { runGraph } from "../core/run/runner.ts";
 import { openStore } from "../stores/mod.ts";
 import { type BenchRow, median, tempApp } from "./_util.ts";
 

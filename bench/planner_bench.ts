@@ -5,8 +5,8 @@
 
 import { join } from "node:path";
 import { parse } from "npm:yaml@^2.8.0";
-import { loadGraph } from "../core/graph_load.ts";
-import { planGraph } from "../core/plan.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import { planGraph } from "../core/plan/plan.ts";
 import { openStore } from "../stores/mod.ts";
 import { type BenchRow, generate, median, runnel } from "./_util.ts";
 import { workerFloor } from "./worker_floor.ts";
@@ -153,7 +153,7 @@ export async function throughputBench(): Promise<BenchRow[]> {
   const dir = await generate(100, () => []);
   const graph = await loadGraph(dir);
   const store = await openStore(undefined, dir);
-  const { runGraph } = await import("../core/runner.ts");
+  const { runGraph } = await import("../core/run/runner.ts");
   const t1 = performance.now();
   const r = await runGraph(graph, store);
   const perSec = 100 / ((performance.now() - t1) / 1000);

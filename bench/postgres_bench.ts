@@ -6,8 +6,8 @@
 // measurement uses its own schema, dropped afterwards.
 
 import postgres from "npm:postgres@^3.4.5";
-import { loadGraph } from "../core/graph_load.ts";
-import { runGraph } from "../core/runner.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import { runGraph } from "../core/run/runner.ts";
 import { openStore } from "../stores/mod.ts";
 import {
   type BenchRow,

@@ -4,8 +4,8 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { loadGraph } from "../core/graph_load.ts";
-import { runGraph } from "../core/runner.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import { runGraph } from "../core/run/runner.ts";
 import { openStore } from "../stores/mod.ts";
 import { type BenchRow, rate, tempApp } from "./_util.ts";
 

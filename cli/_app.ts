@@ -9,11 +9,15 @@ import { dirname, join, resolve } from "node:path";
 import { Option } from "npm:commander@^14.0.3";
 import type { CliIo } from "./_io.ts";
 import { AppNotFoundError, UsageError } from "../core/errors.ts";
-import { type CliParam, parseCliParam } from "../core/params.ts";
-import type { Graph } from "../core/graph.ts";
-import { loadGraph } from "../core/graph_load.ts";
-import { openStore, type Store, storeExists } from "../stores/mod.ts";
-import { isPostgresUrl } from "../stores/_pg_url.ts";
+import { type CliParam, parseCliParam } from "../core/params/params.ts";
+import type { Graph } from "../core/graph/graph.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import {
+  isPostgresUrl,
+  openStore,
+  type Store,
+  storeExists,
+} from "../stores/mod.ts";
 
 /** Name of the app definition file. */
 export const GRAPH_FILE = "graph.yml";

@@ -2,7 +2,7 @@
 // terminal, plain lines otherwise; colors only when allowed (NO_COLOR).
 // With --explain, every node also says why it runs or is cached.
 
-import type { RunEvent } from "../core/runner.ts";
+import type { RunEvent } from "../core/run/runner.ts";
 import { formatCount, formatDuration } from "../core/format.ts";
 import { type CliIo, style } from "./_io.ts";
 

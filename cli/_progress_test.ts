@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { memoryIo } from "./_io.ts";
 import { progressReporter } from "./_progress.ts";
-import type { RunEvent } from "../core/runner.ts";
+import type { RunEvent } from "../core/run/runner.ts";
 
 const events = (runId = "r1") => [
   { type: "run-started" as const, runId, nodes: [{ id: "a", title: "Alpha" }] },

@@ -1,6 +1,6 @@
 /**
  * `runnel create app|node|table`: scaffolding. The actions parse options,
- * call core/scaffold.ts and print what changed; failures are thrown as
+ * call core/scaffold/scaffold.ts and print what changed; failures are thrown as
  * RunnelErrors for the top-level CLI to report.
  *
  * @module
@@ -9,7 +9,11 @@
 import { Command, Option } from "npm:commander@^14.0.3";
 import { isAbsolute, relative, resolve } from "node:path";
 import { UsageError } from "../core/errors.ts";
-import { createApp, createNode, createTable } from "../core/scaffold.ts";
+import {
+  createApp,
+  createNode,
+  createTable,
+} from "../core/scaffold/scaffold.ts";
 import { appOption, resolveAppDir } from "./_app.ts";
 import type { CliIo } from "./_io.ts";
 

@@ -5,8 +5,8 @@
  */
 
 import { Command, Option } from "npm:commander@^14.0.3";
-import { loadGraph } from "../core/graph_load.ts";
-import { toDot, toMermaid } from "../core/graph_render.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import { toDot, toMermaid } from "../core/graph/render.ts";
 import { appOption, type CliContext, resolveAppDir } from "./_app.ts";
 
 /** Builds the `graph` command. */

@@ -6,9 +6,9 @@
  */
 
 import { Command, Option } from "npm:commander@^14.0.3";
-import { loadGraph } from "../core/graph_load.ts";
+import { loadGraph } from "../core/graph/load.ts";
 import { isLoopback } from "../server/mod.ts";
-import { baseUrl, webhookUrls } from "../server/_urls.ts";
+import { baseUrl, webhookUrls } from "../server/mod.ts";
 import { appOption, type CliContext, resolveAppDir } from "./_app.ts";
 import { DEFAULT_PORT, portNumber } from "./serve.ts";
 

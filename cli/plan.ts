@@ -7,8 +7,8 @@
 
 import { Command } from "npm:commander@^14.0.3";
 import { formatTable } from "../core/format.ts";
-import { planGraph } from "../core/plan.ts";
-import { loadGraph } from "../core/graph_load.ts";
+import { planGraph } from "../core/plan/plan.ts";
+import { loadGraph } from "../core/graph/load.ts";
 import { openStore, storeExists } from "../stores/mod.ts";
 import {
   appOption,

@@ -12,7 +12,7 @@ import {
   formatDuration,
   formatStatusCounts,
 } from "../core/format.ts";
-import { runGraph } from "../core/runner.ts";
+import { runGraph } from "../core/run/runner.ts";
 import {
   appOption,
   type CliContext,

@@ -8,7 +8,7 @@
 import { Command, Option } from "npm:commander@^14.0.3";
 import { UsageError } from "../core/errors.ts";
 import { createServer } from "../server/mod.ts";
-import { baseUrl, webhookUrls } from "../server/_urls.ts";
+import { baseUrl, webhookUrls } from "../server/mod.ts";
 import {
   appOption,
   type CliContext,

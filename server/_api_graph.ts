@@ -7,7 +7,7 @@
 import { relative } from "node:path";
 import type { Hono } from "npm:hono@^4.6.0";
 import type { GraphError } from "../core/errors.ts";
-import { findNode, type Graph, type NodeSpec } from "../core/graph.ts";
+import { findNode, type Graph, type NodeSpec } from "../core/graph/graph.ts";
 import type { NodeRunRecord, TableInfo } from "../stores/store.ts";
 import type { ServerContext } from "./_context.ts";
 import { iso, sendError, sendJson } from "./_json.ts";

@@ -11,7 +11,7 @@ import {
   NotFoundError,
   UsageError,
 } from "../core/errors.ts";
-import type { CliParam } from "../core/params.ts";
+import type { CliParam } from "../core/params/params.ts";
 import type { NodeStatusCounts, RunRecord } from "../stores/store.ts";
 import type { ServerContext } from "./_context.ts";
 import { iso, sendError, sendJson } from "./_json.ts";

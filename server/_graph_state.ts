@@ -7,8 +7,8 @@
  */
 
 import { GraphError } from "../core/errors.ts";
-import type { Graph } from "../core/graph.ts";
-import { loadGraph } from "../core/graph_load.ts";
+import type { Graph } from "../core/graph/graph.ts";
+import { loadGraph } from "../core/graph/load.ts";
 
 /** Result of one reload. */
 export type ReloadResult =

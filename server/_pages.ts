@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Row } from "../core/schema.ts";
+import type { Row } from "../core/schema/schema.ts";
 import type { ReadOptions, Store, TableInfo } from "../stores/store.ts";
 
 /**

@@ -9,12 +9,16 @@
  */
 
 import { RunnelError } from "../core/errors.ts";
-import type { Graph } from "../core/graph.ts";
+import type { Graph } from "../core/graph/graph.ts";
 import { newRunId } from "../core/ids.ts";
-import type { CliParam } from "../core/params.ts";
-import { resolveRunParams } from "../core/run_params.ts";
-import { type RunEvent, runGraph, type RunOptions } from "../core/runner.ts";
-import { selectNodes } from "../core/selection.ts";
+import type { CliParam } from "../core/params/params.ts";
+import { resolveRunParams } from "../core/plan/run_params.ts";
+import {
+  type RunEvent,
+  runGraph,
+  type RunOptions,
+} from "../core/run/runner.ts";
+import { selectNodes } from "../core/plan/selection.ts";
 import type { Store } from "../stores/store.ts";
 import type { EventHub } from "./_events.ts";
 import type { Secrets } from "./_secrets.ts";

@@ -8,7 +8,7 @@
  */
 
 import { Cron } from "npm:croner@^9";
-import type { Graph } from "../core/graph.ts";
+import type { Graph } from "../core/graph/graph.ts";
 
 /** The clock and timer the scheduler uses. */
 export interface ServerClock {

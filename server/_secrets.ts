@@ -6,9 +6,12 @@
  * @module
  */
 
-import type { Graph, NodeSpec } from "../core/graph.ts";
-import { extractParameters, type ParameterDecl } from "../core/params.ts";
-import { sqlNodeParameters } from "../core/sql_node.ts";
+import type { Graph, NodeSpec } from "../core/graph/graph.ts";
+import {
+  extractParameters,
+  type ParameterDecl,
+} from "../core/params/params.ts";
+import { sqlNodeParameters } from "../core/sql/node.ts";
 
 /** What replaces a secret value. */
 export const MASK = "***";

@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { fromFileUrl } from "../core/_path.ts";
+import { fromFileUrl } from "../core/path.ts";
 import type { ServerClock } from "./_schedule.ts";
 
 const LEADS = fromFileUrl(new URL("../examples/leads", import.meta.url));

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { WebhookSpec } from "../core/graph.ts";
+import type { WebhookSpec } from "../core/graph/graph.ts";
 import { webhookToken } from "./_auth.ts";
 
 /** `http://host:port`, with IPv6 in brackets and "any address" shown as loopback. */

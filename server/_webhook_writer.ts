@@ -13,7 +13,7 @@
  */
 
 import { StoreError } from "../core/errors.ts";
-import type { Row } from "../core/schema.ts";
+import type { Row } from "../core/schema/schema.ts";
 import type { Store, TableDef, TableInfo } from "../stores/store.ts";
 
 /** The definition of every webhook table. */

@@ -11,8 +11,8 @@
 import { resolve } from "node:path";
 import type { Hono } from "npm:hono@^4.6.0";
 import type { GraphError } from "../core/errors.ts";
-import type { Graph } from "../core/graph.ts";
-import type { RunOptions } from "../core/runner.ts";
+import type { Graph } from "../core/graph/graph.ts";
+import type { RunOptions } from "../core/run/runner.ts";
 import { openStore, sqlitePathOf } from "../stores/mod.ts";
 import type { Store } from "../stores/store.ts";
 import { resolveToken, webhookToken } from "./_auth.ts";
@@ -26,7 +26,7 @@ import { Secrets } from "./_secrets.ts";
 import { type DirWatcher, ignoredPath, watchDir } from "./_watch.ts";
 import { WebhookWriter } from "./_webhook_writer.ts";
 import { createApp, type UiMount } from "./app.ts";
-import { loadGraph } from "../core/graph_load.ts";
+import { loadGraph } from "../core/graph/load.ts";
 import { mountUi } from "./ui/mod.ts";
 
 export type { ServerClock } from "./_schedule.ts";
@@ -34,6 +34,7 @@ export type { ServerLimits } from "./_context.ts";
 export type { UiMount } from "./app.ts";
 export { isLoopback, resolveToken, webhookToken } from "./_auth.ts";
 export { WEBHOOK_DEF } from "./_webhook_writer.ts";
+export { baseUrl, webhookUrls } from "./_urls.ts";
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { ColumnType, TableSchema } from "../core/schema.ts";
-import { COLUMN_TYPES } from "../core/schema.ts";
+import type { ColumnType, TableSchema } from "../core/schema/schema.ts";
+import { COLUMN_TYPES } from "../core/schema/schema.ts";
 import { DataError, StoreError } from "../core/errors.ts";
 import type { NodeCacheRecord, TableDef } from "./store.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ColumnType } from "../core/schema.ts";
+import type { ColumnType } from "../core/schema/schema.ts";
 import type { ReadOptions, TableDef } from "./store.ts";
 
 /** Knobs of the indexed sorted-page path; tests lower them. */

@@ -10,7 +10,7 @@
  */
 
 import { StoreError } from "../core/errors.ts";
-import { keyOf } from "../core/cache_key.ts";
+import { keyOf } from "../core/plan/cache_key.ts";
 import type { NodeCacheRecord, Store, TableDef } from "./store.ts";
 
 /** What {@link copyStore} copied. */

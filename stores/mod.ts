@@ -8,9 +8,14 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { StoreError } from "../core/errors.ts";
 import type { Store } from "./store.ts";
-import { openSqliteStore } from "./sqlite.ts";
-import { openPostgresStore, postgresStoreExists } from "./postgres.ts";
-import { isPostgresUrl, redactUrl, schemaForSlug } from "./_pg_url.ts";
+import { openSqliteStore } from "./sqlite/mod.ts";
+import {
+  isPostgresUrl,
+  openPostgresStore,
+  postgresStoreExists,
+  redactUrl,
+  schemaForSlug,
+} from "./postgres/mod.ts";
 
 export type {
   CommitSummary,
@@ -34,7 +39,7 @@ export type {
 const ACCEPTED =
   "omit it for the default <app>/.runnel/runnel.db, or use sqlite:<path>, sqlite://<path>, a path ending in .db, .sqlite or .sqlite3, or postgres://user@host:port/database";
 
-export { redactUrl };
+export { isPostgresUrl, redactUrl };
 
 /** Options of {@link openStore} and {@link storeExists}. */
 export interface OpenStoreOptions {

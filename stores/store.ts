@@ -2,8 +2,8 @@
  * The Store interface: the only way Runnel's core touches persistent data.
  *
  * Domain-level on purpose: tables, publications, runs, logs and node state.
- * Nothing here is SQLite-specific; `stores/sqlite.ts` and
- * `stores/postgres.ts` implement it, and ONE contract suite
+ * Nothing here is SQLite-specific; `stores/sqlite/mod.ts` and
+ * `stores/postgres/mod.ts` implement it, and ONE contract suite
  * (`tests/store_contract_test.ts`) runs against every implementation.
  *
  * Types only: importing this file never loads a database driver.
@@ -25,7 +25,7 @@
  * @module
  */
 
-import type { Row, TableSchema } from "../core/schema.ts";
+import type { Row, TableSchema } from "../core/schema/schema.ts";
 
 /** The shape of a table, as declared by `table.init(...)` or inferred on first write. */
 export interface TableDef {
@@ -179,7 +179,7 @@ export interface LockOptions {
  * A set of staged writes that become visible together, or not at all.
  *
  * Rows passed in are already coerced to the canonical JS values of the
- * table's schema (see `core/schema.ts`); the store only encodes them.
+ * table's schema (see `core/schema/schema.ts`); the store only encodes them.
  * Reads through a publication see its own staged versions, and committed
  * data for every other table.
  */

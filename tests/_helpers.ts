@@ -3,8 +3,12 @@
 // workers.
 
 import { dirname, join } from "node:path";
-import { loadGraph } from "../core/graph_load.ts";
-import { runGraph, type RunOptions, type RunResult } from "../core/runner.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import {
+  runGraph,
+  type RunOptions,
+  type RunResult,
+} from "../core/run/runner.ts";
 import { openStore, type Store, storeExists } from "../stores/mod.ts";
 import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";
 

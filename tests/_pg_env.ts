@@ -3,7 +3,7 @@
 // are registered as ignored (see `skipReason`).
 
 import postgres from "npm:postgres@^3.4.5";
-import { redactUrl } from "../stores/_pg_url.ts";
+import { redactUrl } from "../stores/mod.ts";
 
 /** RUNNEL_TEST_POSTGRES_URL, when set. */
 export const PG_URL: string | undefined =

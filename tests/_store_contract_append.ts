@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Row } from "../core/schema.ts";
+import type { Row } from "../core/schema/schema.ts";
 import { DataError } from "../core/errors.ts";
 import type { Store, TableDef } from "../stores/mod.ts";
 import type { ContractTest } from "./store_contract.ts";

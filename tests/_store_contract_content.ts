@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Row } from "../core/schema.ts";
+import type { Row } from "../core/schema/schema.ts";
 import type { Store, TableDef } from "../stores/mod.ts";
 import type { ContractTest } from "./store_contract.ts";
 import { EVENTS, PEOPLE, seed } from "./_store_contract_util.ts";

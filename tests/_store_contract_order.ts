@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { ColumnType, Row } from "../core/schema.ts";
+import type { ColumnType, Row } from "../core/schema/schema.ts";
 import type { ReadOptions, Store, TableDef } from "../stores/mod.ts";
 import { orderStats, orderTuning } from "../stores/_order_plan.ts";
 import type { ContractTest } from "./store_contract.ts";

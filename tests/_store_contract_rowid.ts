@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { DataError } from "../core/errors.ts";
-import type { Row } from "../core/schema.ts";
+import type { Row } from "../core/schema/schema.ts";
 import type { TableDef } from "../stores/mod.ts";
 import { orderStats, orderTuning } from "../stores/_order_plan.ts";
 import type { ContractTest } from "./store_contract.ts";

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Row } from "../core/schema.ts";
+import type { Row } from "../core/schema/schema.ts";
 import type { Store, TableDef } from "../stores/mod.ts";
 
 /** Asserts that `p` rejects with an instance of `cls` whose message matches every pattern. */

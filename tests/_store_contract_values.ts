@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Row } from "../core/schema.ts";
+import type { Row } from "../core/schema/schema.ts";
 import type { TableDef } from "../stores/mod.ts";
 
 /** A table with one column of every type. */
@@ -54,7 +54,7 @@ export function allTypeRows(): Row[] {
       day: "1970-01-01",
       ts: new Date(0),
       // Canonical: coercion turns "00:00" into "00:00:00" (see
-      // core/schema.ts); PostgreSQL's time type would print it so.
+      // core/schema/schema.ts); PostgreSQL's time type would print it so.
       tm: "00:00:00",
       j: [],
     },

@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { fromFileUrl } from "../core/_path.ts";
-import { stripCommentsAndStrings } from "../core/module_graph.ts";
+import { fromFileUrl } from "../core/path.ts";
+import { stripCommentsAndStrings } from "../core/plan/module_graph.ts";
 
 const REPO = fromFileUrl(new URL("..", import.meta.url));
 

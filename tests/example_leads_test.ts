@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fromFileUrl } from "../core/_path.ts";
+import { fromFileUrl } from "../core/path.ts";
 import { readTable, runOnce } from "./_helpers.ts";
 
 const EXAMPLE = fromFileUrl(new URL("../examples/leads", import.meta.url));

@@ -2,7 +2,7 @@
 // per behaviour, on the embedded SQLite store with real workers.
 
 import assert from "node:assert/strict";
-import type { RunResult } from "../core/runner.ts";
+import type { RunResult } from "../core/run/runner.ts";
 import { graphYml, makeApp, storeTest, writeFiles } from "./_helpers.ts";
 
 const statuses = (r: RunResult) =>

@@ -2,8 +2,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fromFileUrl } from "../core/_path.ts";
-import type { RunResult } from "../core/runner.ts";
+import { fromFileUrl } from "../core/path.ts";
+import type { RunResult } from "../core/run/runner.ts";
 import { graphYml, makeApp, storeTest, writeFiles } from "./_helpers.ts";
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));

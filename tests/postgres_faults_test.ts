@@ -5,9 +5,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fromFileUrl } from "../core/_path.ts";
-import { loadGraph } from "../core/graph_load.ts";
-import { runGraph } from "../core/runner.ts";
+import { fromFileUrl } from "../core/path.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import { runGraph } from "../core/run/runner.ts";
 import { openStore } from "../stores/mod.ts";
 import { clusterUnavailable, startCluster } from "./_pg_cluster.ts";
 import { makeApp } from "./_helpers.ts";

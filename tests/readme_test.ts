@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadGraph } from "../core/graph_load.ts";
+import { loadGraph } from "../core/graph/load.ts";
 
 Deno.test("the README's graph.yml example loads", async () => {
   const readme = await Deno.readTextFile(

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { extname, join } from "node:path";
-import { fromFileUrl } from "../core/_path.ts";
+import { fromFileUrl } from "../core/path.ts";
 
 const REPO = fromFileUrl(new URL("..", import.meta.url));
 const TYPES: Record<string, string> = {

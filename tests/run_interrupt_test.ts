@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { INTERRUPTED } from "../core/sandbox/host.ts";
-import { STALE_REASON } from "../core/_stale_runs.ts";
+import { STALE_REASON } from "../core/run/mod.ts";
 import { InterruptedError } from "../core/errors.ts";
 import { graphYml, makeApp, runApp, storeTest } from "./_helpers.ts";
 import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { openStore } from "../stores/mod.ts";
-import { fromFileUrl } from "../core/_path.ts";
+import { fromFileUrl } from "../core/path.ts";
 import { main } from "../cli/mod.ts";
 import { memoryIo } from "../cli/_io.ts";
 import { webhookToken } from "../server/mod.ts";

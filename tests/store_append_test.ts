@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import postgres from "npm:postgres@^3.4.5";
-import type { Row } from "../core/schema.ts";
+import type { Row } from "../core/schema/schema.ts";
 import type { Store, TableDef } from "../stores/mod.ts";
 import { makeApp, storeTest, type TestStore } from "./_helpers.ts";
 

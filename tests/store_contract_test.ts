@@ -2,8 +2,8 @@
 // RUNNEL_TEST_POSTGRES_URL points at a reachable server (each test in its
 // own schema, dropped afterwards).
 
-import { openSqliteStore } from "../stores/sqlite.ts";
-import { openPostgresStore } from "../stores/postgres.ts";
+import { openSqliteStore } from "../stores/sqlite/mod.ts";
+import { openPostgresStore } from "../stores/postgres/mod.ts";
 import { storeContract } from "./store_contract.ts";
 import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";
 

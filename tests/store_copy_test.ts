@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../cli/mod.ts";
 import { memoryIo } from "../cli/_io.ts";
-import type { RunResult } from "../core/runner.ts";
+import type { RunResult } from "../core/run/runner.ts";
 import { openStore } from "../stores/mod.ts";
 import { graphYml, makeApp, readTable, runOnce } from "./_helpers.ts";
 import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";

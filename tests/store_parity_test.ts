@@ -4,7 +4,7 @@
 // node. Ignored without a reachable RUNNEL_TEST_POSTGRES_URL.
 
 import assert from "node:assert/strict";
-import type { Row } from "../core/schema.ts";
+import type { Row } from "../core/schema/schema.ts";
 import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";
 import { makeApp, runApp } from "./_helpers.ts";
 

@@ -2,9 +2,9 @@
 // node → table → node, positions from dagre, and the per-content cache.
 
 import assert from "node:assert/strict";
-import { fromFileUrl } from "../core/_path.ts";
-import { loadGraph } from "../core/graph_load.ts";
-import type { Graph, NodeSpec } from "../core/graph.ts";
+import { fromFileUrl } from "../core/path.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import type { Graph, NodeSpec } from "../core/graph/graph.ts";
 import { computeLayout, layoutInput } from "../server/ui/layout.ts";
 import { LayoutCache } from "../server/ui/layout_cache.ts";
 

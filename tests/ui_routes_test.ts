@@ -3,10 +3,10 @@
 
 import assert from "node:assert/strict";
 import { Hono } from "npm:hono@^4.6.0";
-import { fromFileUrl } from "../core/_path.ts";
+import { fromFileUrl } from "../core/path.ts";
 import { GraphError } from "../core/errors.ts";
-import { loadGraph } from "../core/graph_load.ts";
-import type { Graph } from "../core/graph.ts";
+import { loadGraph } from "../core/graph/load.ts";
+import type { Graph } from "../core/graph/graph.ts";
 import { ASSETS } from "../server/ui/assets/mod.ts";
 import { mountUi } from "../server/ui/mod.ts";
 

@@ -2,14 +2,14 @@
 // The host checks everything again; this side only fails early and clearly.
 
 import { DataError } from "../errors.ts";
-import type { Row, Table, TableInitOptions } from "../node_context.ts";
+import type { Row, Table, TableInitOptions } from "./node_context.ts";
 import {
   coerceRows,
   formatCoercionFailure,
   inferSchema,
   normalizeSchema,
   type TableSchema,
-} from "../schema.ts";
+} from "../schema/schema.ts";
 import type { TableOp } from "./protocol.ts";
 
 /** Sends one call to the host and resolves with its reply value. */

@@ -3,15 +3,15 @@
 // act on the node's publication.
 
 import { DataError, NodeContractError } from "../errors.ts";
-import { inputTables, type NodeSpec, outputTables } from "../graph.ts";
+import { inputTables, type NodeSpec, outputTables } from "../graph/graph.ts";
 import {
   coerceRows,
   formatCoercionFailure,
   normalizeSchema,
-} from "../schema.ts";
+} from "../schema/schema.ts";
 import type { Publication, TableDef } from "../../stores/store.ts";
 import { type CallMessage, WRITE_OPS } from "./protocol.ts";
-import { renderTableRefs } from "../sql_refs.ts";
+import { renderTableRefs } from "../sql/refs.ts";
 
 const MAX_BATCH = 100_000;
 const MAX_READ = 100_000;

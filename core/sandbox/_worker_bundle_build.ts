@@ -10,9 +10,9 @@
  */
 
 import { relative } from "node:path";
-import { sha256 } from "../cache_key.ts";
-import { localModuleGraph } from "../module_graph.ts";
-import { fromFileUrl } from "../_path.ts";
+import { sha256 } from "../plan/cache_key.ts";
+import { localModuleGraph } from "../plan/module_graph.ts";
+import { fromFileUrl } from "../path.ts";
 
 /** The worker's entry, and the bundle built from it. */
 export const WORKER_SOURCE = new URL("./worker.ts", import.meta.url);

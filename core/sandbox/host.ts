@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { NodeSpec } from "../graph.ts";
+import type { NodeSpec } from "../graph/graph.ts";
 import type { LogLevel, NodeState, Publication } from "../../stores/store.ts";
 import { fileLoader, type LoadedNode, type NodeLoader } from "./loader.ts";
 import { TableService } from "./_table_service.ts";

@@ -10,10 +10,10 @@
  * @module
  */
 
-import type { NodeSpec } from "../graph.ts";
+import type { NodeSpec } from "../graph/graph.ts";
 import { NodeContractError } from "../errors.ts";
-import { localModuleGraph } from "../module_graph.ts";
-import { toFileUrl } from "../_path.ts";
+import { localModuleGraph } from "../plan/module_graph.ts";
+import { toFileUrl } from "../path.ts";
 
 /** What a loader hands to the host for one node. */
 export interface LoadedNode {

@@ -9,12 +9,12 @@
  */
 
 import { NodeContractError } from "../errors.ts";
-import type { NodeContext, ParameterOptions, Table } from "../node_context.ts";
+import type { NodeContext, ParameterOptions, Table } from "./node_context.ts";
 import {
   coerceParameter,
   inferParameterType,
   type ParameterType,
-} from "../params.ts";
+} from "../params/params.ts";
 import { WorkerTable } from "./_sdk_table.ts";
 import {
   type HostMessage,

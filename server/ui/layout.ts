@@ -9,7 +9,7 @@
  */
 
 import dagre from "npm:@dagrejs/dagre@^1";
-import type { Graph } from "../../core/graph.ts";
+import type { Graph } from "../../core/graph/graph.ts";
 import { layered, type LayeredResult, type Placed } from "./_layered_layout.ts";
 
 /** One box of the drawing: a node or a table. Coordinates are the top-left corner. */

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Graph } from "../../core/graph.ts";
+import type { Graph } from "../../core/graph/graph.ts";
 import {
   type Layout,
   type LayoutInput,

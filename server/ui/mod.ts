@@ -9,7 +9,7 @@
 
 import type { Context, Env, Hono, Schema } from "npm:hono@^4.6.0";
 import type { GraphError, GraphIssue } from "../../core/errors.ts";
-import type { Graph } from "../../core/graph.ts";
+import type { Graph } from "../../core/graph/graph.ts";
 import { ASSETS } from "./assets/mod.ts";
 import { LayoutCache } from "./layout_cache.ts";
 import {

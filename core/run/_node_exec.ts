@@ -1,0 +1,102 @@
+// Executes one node (TypeScript in a sandboxed worker, or SQL in the store)
+// against a publication, and normalises how it ended.
+
+import type { NodeSpec } from "../graph/graph.ts";
+import type { NodeParams } from "../plan/run_params.ts";
+import {
+  disposeWorker,
+  executeNode,
+  INTERRUPTED,
+  type PreparedWorker,
+} from "../sandbox/host.ts";
+import type { NodeLoader } from "../sandbox/loader.ts";
+import { executeSqlNode } from "../sql/node.ts";
+import type {
+  LogLevel,
+  NodeState,
+  Publication,
+  Store,
+} from "../../stores/store.ts";
+
+/** How one execution ended. */
+export interface ExecOutcome {
+  ok: boolean;
+  rowsWritten: number;
+  /** Message, plus the node's own stack frames when there are any. */
+  error?: string;
+  /** New node state to save with the outputs (TypeScript nodes). */
+  state?: NodeState;
+}
+
+/** Everything one execution needs. */
+export interface ExecInput {
+  node: NodeSpec;
+  runId: string;
+  store: Store;
+  publication: Publication;
+  params: NodeParams;
+  onLog: (level: LogLevel, message: string) => void;
+  loader?: NodeLoader;
+  batchRows?: number;
+  /** A worker spawned ahead of time for this node, if any. */
+  prepared?: Promise<PreparedWorker>;
+  /** Stops the node when aborted (a SQL node where the store can cancel it). */
+  signal?: AbortSignal;
+}
+
+/** Runs the node; never throws. */
+export async function execNode(input: ExecInput): Promise<ExecOutcome> {
+  const { node } = input;
+  if (input.signal?.aborted) {
+    input.prepared?.then(disposeWorker, () => {});
+    return { ok: false, rowsWritten: 0, error: INTERRUPTED };
+  }
+  try {
+    if (node.kind === "sql") {
+      const r = await executeSqlNode({
+        node,
+        publication: input.publication,
+        values: input.params.values,
+        signal: input.signal,
+      });
+      return { ok: true, rowsWritten: r.rowsWritten };
+    }
+    const outcome = await executeNode({
+      node,
+      runId: input.runId,
+      publication: input.publication,
+      params: input.params.values,
+      secretParams: input.params.secret,
+      state: await input.store.getState(node.id),
+      onLog: input.onLog,
+      loader: input.loader,
+      batchRows: input.batchRows,
+      prepared: input.prepared,
+      signal: input.signal,
+    });
+    return outcome.ok
+      ? { ok: true, rowsWritten: outcome.rowsWritten, state: outcome.state }
+      : { ok: false, rowsWritten: 0, error: describeFailure(outcome.error) };
+  } catch (err) {
+    return {
+      ok: false,
+      rowsWritten: 0,
+      error: input.signal?.aborted
+        ? INTERRUPTED
+        : err instanceof Error
+        ? err.message
+        : String(err),
+    };
+  }
+}
+
+/** The error message followed by the node's own stack frames (Runnel's internals are dropped). */
+function describeFailure(
+  e: { message: string; stack?: string } | undefined,
+): string {
+  if (!e) return "failed";
+  const frames = (e.stack ?? "").split("\n").filter((l) =>
+    /^\s+at /.test(l) && !l.includes("/core/sandbox/") && !l.includes("ext:")
+  );
+  return frames.length > 0 ? `${e.message}\n${frames.join("\n")}` : e.message;
+}

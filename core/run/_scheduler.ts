@@ -1,0 +1,372 @@
+// The run loop: decides each node when its inputs are final, runs what must
+// run (concurrently, bounded), and publishes every stage's outputs together
+// or not at all.
+
+import { type Components, inputComponents, keyOf } from "../plan/cache_key.ts";
+import {
+  type Graph,
+  inputTables,
+  type NodeSpec,
+  outputTables,
+} from "../graph/graph.ts";
+import { execNode } from "./_node_exec.ts";
+import { NodeRecords, record } from "./_node_records.ts";
+import { WorkerPool } from "./_worker_pool.ts";
+import { decide } from "../plan/planner.ts";
+import type { NodeParams } from "../plan/run_params.ts";
+import type { Clock, NodeResult, RunEvent, RunOptions } from "./runner.ts";
+import type {
+  LogLevel,
+  LogRecord,
+  NodeCacheRecord,
+  NodeStatus,
+  Publication,
+  Store,
+} from "../../stores/store.ts";
+
+/** A set of nodes published together: a named stage, or one node on its own. */
+interface Unit {
+  stage?: string;
+  /** Ids of its nodes, in run order. */
+  members: string[];
+  pending: Set<string>;
+  pub?: Publication;
+  /** Title of the first member that failed. */
+  failed?: string;
+  /** Committed, discarded or had nothing to publish. */
+  done: boolean;
+  /** Members that ran and succeeded (their cache records ride on the commit). */
+  ran: string[];
+}
+
+/** Inputs of a {@link Scheduler}. */
+export interface SchedulerInput {
+  graph: Graph;
+  store: Store;
+  runId: string;
+  nodes: NodeSpec[];
+  params: Map<string, NodeParams>;
+  statics: Map<string, Components>;
+  prevCache: Map<string, NodeCacheRecord>;
+  /** Committed content version by table; kept current as units commit. */
+  versions: Map<string, string>;
+  opts: RunOptions;
+  clock: Clock;
+  emit: (e: RunEvent) => void;
+}
+
+/** Executes one run's selected nodes. */
+export class Scheduler {
+  readonly results = new Map<string, NodeResult>();
+  readonly #units = new Map<string, Unit>();
+  readonly #unitOf = new Map<string, Unit>();
+  readonly #selected: Set<string>;
+  readonly #records: NodeRecords;
+  /** Workers spawned ahead for nodes likely to run next. */
+  readonly #pool: WorkerPool;
+  #failFast?: string;
+
+  constructor(private readonly s: SchedulerInput) {
+    this.#selected = new Set(s.nodes.map((n) => n.id));
+    this.#pool = new WorkerPool(s.opts.loader);
+    this.#records = new NodeRecords(s.store);
+    for (const n of s.nodes) {
+      const key = n.stage !== undefined ? `stage:${n.stage}` : `node:${n.id}`;
+      let u = this.#units.get(key);
+      if (!u) {
+        u = {
+          stage: n.stage,
+          members: [],
+          pending: new Set(),
+          done: false,
+          ran: [],
+        };
+        this.#units.set(key, u);
+      }
+      u.members.push(n.id);
+      u.pending.add(n.id);
+      this.#unitOf.set(n.id, u);
+    }
+  }
+
+  /** Runs until every selected node has a result. */
+  async run(): Promise<void> {
+    const limit = Math.max(
+      1,
+      this.s.opts.concurrency ?? navigator.hardwareConcurrency ?? 2,
+    );
+    const running = new Map<string, Promise<void>>();
+    const waiting = [...this.s.nodes];
+    while (waiting.length > 0 || running.size > 0) {
+      let progressed = false;
+      for (let i = 0; i < waiting.length;) {
+        const node = waiting[i]!;
+        const state = this.#readiness(node);
+        if (state === "wait" || (state === "ready" && running.size >= limit)) {
+          i++;
+          continue;
+        }
+        waiting.splice(i, 1);
+        progressed = true;
+        if (state !== "ready") {
+          this.#pool.dispose(node.id);
+          await this.#finish(node, "skipped", 0, 0, undefined, state.skip);
+          continue;
+        }
+        const decision = await this.#decide(node);
+        if (decision.skip) {
+          this.#pool.dispose(node.id);
+          await this.#finish(node, "cached", 0, 0, undefined, decision.reason);
+          continue;
+        }
+        const p = this.#execute(node, decision.components, decision.reason)
+          .finally(() => running.delete(node.id));
+        running.set(node.id, p);
+      }
+      // Keep two workers spawned ahead so a spawn overlaps other work.
+      if (running.size > 0) this.#pool.fill(waiting, Math.max(2, limit));
+      if (running.size > 0) await Promise.race(running.values());
+      else if (!progressed && waiting.length > 0) {
+        throw new Error(
+          `scheduler stalled on ${waiting.map((n) => n.id).join(", ")}`,
+        );
+      }
+    }
+    this.#pool.close();
+    await this.#records.flush();
+  }
+
+  #readiness(node: NodeSpec): "ready" | "wait" | { skip: string } {
+    const unit = this.#unitOf.get(node.id)!;
+    if (this.s.opts.signal?.aborted) {
+      return { skip: "not started: the run was interrupted" };
+    }
+    if (this.#failFast !== undefined) {
+      return {
+        skip: `not started: --fail-fast after "${this.#failFast}" failed`,
+      };
+    }
+    if (unit.failed !== undefined && unit.stage !== undefined) {
+      return { skip: `stage "${unit.stage}" failed: "${unit.failed}" failed` };
+    }
+    for (const t of inputTables(node)) {
+      const pid = this.s.graph.producers.get(t);
+      if (pid === undefined || pid === node.id || !this.#selected.has(pid)) {
+        continue;
+      }
+      const pu = this.#unitOf.get(pid)!;
+      const r = this.results.get(pid);
+      if (pu === unit) {
+        if (!r) return "wait";
+        if (r.status === "failed" || r.status === "skipped") {
+          return { skip: `upstream failed: "${r.title}"` };
+        }
+        continue;
+      }
+      if (r && (r.status === "failed" || r.status === "skipped")) {
+        return { skip: `upstream failed: "${r.title}"` };
+      }
+      if (!pu.done) return "wait";
+      if (pu.failed !== undefined) {
+        return {
+          skip: `upstream stage "${pu.stage}" failed: "${pu.failed}" failed`,
+        };
+      }
+    }
+    return "ready";
+  }
+
+  async #decide(node: NodeSpec): Promise<
+    { skip: true; reason: string } | {
+      skip: false;
+      components: Components;
+      reason: string;
+    }
+  > {
+    const unit = this.#unitOf.get(node.id)!;
+    const versions: Record<string, string | undefined> = {};
+    for (const t of inputTables(node)) {
+      const pid = this.s.graph.producers.get(t);
+      const staged = pid !== undefined && unit.ran.includes(pid);
+      versions[t] = staged
+        ? (await unit.pub!.describe(t))?.contentVersion ?? "staged"
+        : this.s.versions.get(t);
+    }
+    const components = {
+      ...this.s.statics.get(node.id)!,
+      ...inputComponents(inputTables(node), versions),
+    };
+    const volatile = node.permissions.net.length > 0 && node.cache !== true;
+    const d = decide(components, this.s.prevCache.get(node.id), {
+      force: this.s.opts.force === true,
+      volatile,
+      missingOutputs: outputTables(node).filter((t) => !this.s.versions.has(t)),
+    });
+    const reason = d.reasons.join("; ");
+    return d.action === "skip"
+      ? { skip: true, reason }
+      : { skip: false, components, reason };
+  }
+
+  async #execute(node: NodeSpec, components: Components, reason: string) {
+    const { store, runId, clock, emit } = this.s;
+    const unit = this.#unitOf.get(node.id)!;
+    unit.pub ??= await store.beginPublication();
+    await this.#records.flush();
+    const t0 = clock.now();
+    await store.saveNodeRun({
+      ...record(runId, node, "running"),
+      startedAt: t0,
+      reason,
+    });
+    emit({
+      type: "node-started",
+      runId,
+      nodeId: node.id,
+      title: node.title,
+      reason,
+    });
+    const logs: LogRecord[] = [];
+    const onLog = (level: LogLevel, message: string) => {
+      const ts = clock.now();
+      logs.push({ runId, nodeId: node.id, ts, level, message });
+      emit({ type: "log", runId, nodeId: node.id, level, message, ts });
+    };
+    const out = await execNode({
+      node,
+      runId,
+      store,
+      publication: unit.pub,
+      params: this.s.params.get(node.id)!,
+      onLog,
+      loader: this.s.opts.loader,
+      batchRows: this.s.opts.batchRows,
+      prepared: this.#pool.take(node.id),
+      signal: this.s.opts.signal,
+    });
+    if (out.ok) {
+      if (out.state) unit.pub.setState(node.id, out.state);
+      unit.pub.setNodeCache({
+        nodeId: node.id,
+        key: keyOf(components),
+        components,
+        runId,
+        savedAt: clock.now(),
+      });
+      unit.ran.push(node.id);
+    } else {
+      onLog("error", out.error ?? "failed");
+      unit.failed ??= node.title;
+      if (this.s.opts.failFast) this.#failFast ??= node.title;
+    }
+    if (logs.length > 0) await store.appendLogs(logs);
+    const ms = clock.now().getTime() - t0.getTime();
+    await this.#finish(
+      node,
+      out.ok ? "succeeded" : "failed",
+      ms,
+      out.rowsWritten,
+      out.error,
+      reason,
+      t0,
+    );
+  }
+
+  async #finish(
+    node: NodeSpec,
+    status: NodeStatus,
+    durationMs: number,
+    rowsWritten: number,
+    error: string | undefined,
+    reason: string | undefined,
+    startedAt?: Date,
+  ): Promise<void> {
+    const { runId, clock } = this.s;
+    const result: NodeResult = {
+      id: node.id,
+      title: node.title,
+      file: node.relFile,
+      status,
+      durationMs,
+      rowsWritten,
+      error: error ?? (status === "skipped" ? reason : undefined),
+      reason,
+    };
+    this.results.set(node.id, result);
+    this.#records.push({
+      ...record(runId, node, status),
+      startedAt,
+      finishedAt: startedAt ? clock.now() : undefined,
+      durationMs: startedAt ? durationMs : undefined,
+      rowsWritten,
+      error: error?.split("\n")[0],
+      reason,
+    });
+    const unit = this.#unitOf.get(node.id)!;
+    unit.pending.delete(node.id);
+    if (unit.pending.size === 0) await this.#close(unit);
+    else this.#emitFinished(result);
+  }
+
+  /** Publishes (or discards) a unit once all its members have a result. */
+  async #close(unit: Unit): Promise<void> {
+    const members = unit.members;
+    if (unit.pub) {
+      if (unit.failed === undefined) {
+        try {
+          const summary = await unit.pub.commit({
+            runId: this.s.runId,
+            nodeId: members.length === 1 ? members[0] : undefined,
+          });
+          for (const [t, v] of Object.entries(summary.contentVersions)) {
+            this.s.versions.set(t, v);
+          }
+        } catch (err) {
+          unit.failed = members.map((id) => this.results.get(id)!.title)[0];
+          for (const id of unit.ran) {
+            const r = this.results.get(id)!;
+            r.status = "failed";
+            r.error = `could not publish: ${
+              err instanceof Error ? err.message : err
+            }`;
+            this.#records.patch(id, { status: "failed", error: r.error });
+          }
+        }
+      } else {
+        for (const id of unit.ran) {
+          const r = this.results.get(id)!;
+          r.reason =
+            `ran, but not published: stage "${unit.stage}" failed because "${unit.failed}" failed`;
+          r.rowsWritten = 0;
+          this.#records.patch(id, { reason: r.reason, rowsWritten: 0 });
+        }
+      }
+      await unit.pub.discard();
+    }
+    unit.done = true;
+    for (const id of members) {
+      const r = this.results.get(id);
+      if (r) this.#emitFinished(r);
+    }
+  }
+
+  #emitted = new Set<string>();
+
+  #emitFinished(r: NodeResult): void {
+    if (this.#emitted.has(r.id)) return;
+    const unit = this.#unitOf.get(r.id)!;
+    if (r.status === "succeeded" && !unit.done) return; // wait for the publish
+    this.#emitted.add(r.id);
+    this.s.emit({
+      type: "node-finished",
+      runId: this.s.runId,
+      nodeId: r.id,
+      title: r.title,
+      status: r.status,
+      durationMs: r.durationMs,
+      rowsWritten: r.rowsWritten,
+      error: r.error?.split("\n")[0],
+      reason: r.reason,
+    });
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Sandboxed node execution: each TypeScript node runs in a Deno Worker with
+ * deny-by-default permissions; the host authorizes every table, parameter,
+ * state and log call the worker makes over the message protocol. Also the
+ * SDK types a node's default export receives (`NodeContext`).
+ *
+ * @module
+ */
+
+export * from "./host.ts";
+export * from "./loader.ts";
+export * from "./protocol.ts";
+export type * from "./node_context.ts";

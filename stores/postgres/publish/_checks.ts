@@ -1,0 +1,93 @@
+/**
+ * Argument checks and read access of PostgreSQL publications. Private to
+ * `stores/postgres/`.
+ *
+ * @module
+ */
+
+import { DataError, StoreError } from "../../../core/errors.ts";
+import { checkTableName } from "../../_def.ts";
+import { type PgCtx, qualified } from "../_catalog.ts";
+import { run } from "../_connect.ts";
+import type { PgStaged } from "../_physical.ts";
+import type { Access } from "../_sandbox.ts";
+
+export {
+  checkNodeCache,
+  normalizeDef,
+  sameDef,
+  stateJson,
+} from "../../_def.ts";
+
+/** PostgreSQL identifiers hold at most 63 bytes; a view is named like its table. */
+const MAX_NAME_BYTES = 63;
+
+/**
+ * Throws unless `table` is a valid name that no committed table spells
+ * differently and that fits a PostgreSQL identifier.
+ */
+export async function checkNewName(ctx: PgCtx, table: string): Promise<void> {
+  checkTableName(table);
+  if (new TextEncoder().encode(table).length > MAX_NAME_BYTES) {
+    throw new StoreError(
+      `Table name "${table}" is too long for the PostgreSQL store (at most ${MAX_NAME_BYTES} characters); pick a shorter name`,
+    );
+  }
+  const clash = await run<{ name: string }>(
+    ctx.sql,
+    `SELECT name FROM ${ctx.qs}._runnel_tables WHERE lower(name) = lower($1) AND name <> $1 LIMIT 1`,
+    [table],
+  );
+  if (clash[0] !== undefined) {
+    throw new StoreError(
+      `Table "${table}" clashes with existing table "${
+        clash[0].name
+      }" (SQL names ignore case); use the same spelling`,
+    );
+  }
+}
+
+/**
+ * What SQL of a publication may read for the logical tables `allowed`:
+ * their staged versions, committed versions and views.
+ */
+export async function accessFor(
+  ctx: PgCtx,
+  staged: readonly PgStaged[],
+  allowed: string[],
+  verb: string,
+): Promise<Access> {
+  if (!Array.isArray(allowed)) {
+    throw new DataError(`${verb}(): allowed must be an array of table names`);
+  }
+  const grants: string[] = [];
+  const names = new Map<string, string>();
+  // Names only: decoding every table's definition would cost a parse per table.
+  const catalog = await run<{ name: string; physical: string }>(
+    ctx.sql,
+    `SELECT name, physical FROM ${ctx.qs}._runnel_tables`,
+  );
+  for (const c of catalog) {
+    names.set(c.physical, c.name);
+    names.set(c.name, c.name);
+  }
+  for (const s of staged) names.set(s.physical, s.table);
+  const wanted = new Set(allowed);
+  for (const c of catalog) {
+    if (!wanted.has(c.name)) continue;
+    grants.push(qualified(ctx, c.physical), qualified(ctx, c.name));
+  }
+  for (const s of staged) {
+    if (wanted.has(s.table)) grants.push(qualified(ctx, s.physical));
+  }
+  return { grants, declared: allowed, nameOf: (rel) => names.get(rel) };
+}
+
+/** Throws unless `rows` is an array. */
+export function checkRows(verb: string, table: string, rows: unknown): void {
+  if (!Array.isArray(rows)) {
+    throw new DataError(
+      `Cannot ${verb} table "${table}": rows must be an array of row objects`,
+    );
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The embedded SQLite store (Deno's built-in `node:sqlite`).
+ *
+ * Layout of the database file:
+ * - `_runnel_*` tables: the catalog (`_runnel_meta` holds the schema
+ *   version, `_runnel_tables` points each logical table at its committed
+ *   physical version, `_runnel_table_versions` keeps the history), runs,
+ *   node runs, logs and node state;
+ * - `__rt_<table>_<random>`: physical table versions, committed or staged
+ *   by a publication (a committed one changes only by rows appended at its
+ *   end, inside a commit: see `publish/_delta.ts`);
+ * - one VIEW per logical table, named like it, selecting the user columns of
+ *   the committed version, so `SELECT * FROM scored_leads` works from any
+ *   SQLite tool.
+ *
+ * Every physical table also has a hidden row-hash column (see
+ * `_hash.ts`) from which content versions are computed.
+ *
+ * One write connection (WAL, busy timeout) does all writing; a second,
+ * read-only connection with an authorizer serves `Publication.query()`.
+ * The run lock is an OS lock on `<db>.lock` beside the database.
+ *
+ * @module
+ */
+
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { Row } from "../../core/schema/schema.ts";
+import { NotFoundError, StoreError } from "../../core/errors.ts";
+import type {
+  LockOptions,
+  LogRecord,
+  NodeCacheRecord,
+  NodeRunRecord,
+  NodeState,
+  NodeStatusCounts,
+  Publication,
+  ReadOptions,
+  RunRecord,
+  Store,
+  StoreLock,
+  TableInfo,
+} from "../store.ts";
+import {
+  getCatalog,
+  initCatalog,
+  listCatalog,
+  settle,
+  type SqliteCtx,
+  toTableInfo,
+} from "./_catalog.ts";
+import { collectGarbage } from "./publish/mod.ts";
+import * as records from "./_records.ts";
+import { readCommitted } from "./_read.ts";
+import { openQueryConn, type QueryConn } from "./_query.ts";
+import { SqlitePublication } from "./publish/mod.ts";
+import { registerHashFunction } from "./_hash.ts";
+import { migrateCatalog } from "./_migrate.ts";
+import { getNodeCache } from "./_node_cache.ts";
+import { acquireRunLock, type HeldLock } from "./_lock.ts";
+
+function openCtx(path: string): SqliteCtx {
+  let db: DatabaseSync;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    db = new DatabaseSync(path);
+  } catch (err) {
+    throw new StoreError(
+      `Cannot open the SQLite store at ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const ctx: SqliteCtx = {
+    db,
+    path,
+    closed: false,
+    prepared: new Map(),
+    writers: new Map(),
+  };
+  try {
+    registerHashFunction(db);
+    initCatalog(ctx, migrateCatalog);
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(
+      `Cannot open the SQLite store at ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  collectGarbage(ctx);
+  return ctx;
+}
+
+class SqliteStore implements Store {
+  readonly kind = "sqlite";
+  readonly location: string;
+  readonly #ctx: SqliteCtx;
+  readonly #publications = new Set<SqlitePublication>();
+  readonly #locks = new Set<HeldLock>();
+  #query: QueryConn | undefined;
+
+  constructor(ctx: SqliteCtx) {
+    this.#ctx = ctx;
+    this.location = ctx.path;
+  }
+
+  #open(): SqliteCtx {
+    if (this.#ctx.closed) {
+      throw new StoreError(`The store ${this.location} is closed`);
+    }
+    return this.#ctx;
+  }
+
+  #queryConn = (): QueryConn => {
+    this.#query ??= openQueryConn(this.location);
+    return this.#query;
+  };
+
+  listTables(): Promise<TableInfo[]> {
+    return settle(() => listCatalog(this.#open()).map(toTableInfo));
+  }
+
+  describeTable(name: string): Promise<TableInfo | undefined> {
+    return settle(() => {
+      const c = getCatalog(this.#open(), name);
+      return c && toTableInfo(c);
+    });
+  }
+
+  readRows(name: string, opts?: ReadOptions): Promise<Row[]> {
+    return settle(() => {
+      const ctx = this.#open();
+      const c = getCatalog(ctx, name);
+      if (c === undefined) {
+        const names = listCatalog(ctx).map((t) => t.name);
+        throw new NotFoundError(
+          `Table "${name}" does not exist (tables: ${
+            names.length > 0 ? names.join(", ") : "none yet"
+          })`,
+        );
+      }
+      return readCommitted(ctx, name, c, opts);
+    });
+  }
+
+  beginPublication(): Promise<Publication> {
+    return settle(() => {
+      const pub = new SqlitePublication(
+        this.#open(),
+        this.#queryConn,
+        (p) => this.#publications.delete(p),
+      );
+      this.#publications.add(pub);
+      return pub;
+    });
+  }
+
+  createRun(run: RunRecord): Promise<void> {
+    return settle(() => records.createRun(this.#open(), run));
+  }
+
+  updateRun(
+    id: string,
+    patch: Partial<Pick<RunRecord, "status" | "finishedAt">>,
+  ): Promise<void> {
+    return settle(() => records.updateRun(this.#open(), id, patch));
+  }
+
+  listRuns(limit: number): Promise<RunRecord[]> {
+    return settle(() => records.listRuns(this.#open(), limit));
+  }
+
+  getRun(idOrPrefix: string): Promise<RunRecord | undefined> {
+    return settle(() => records.getRun(this.#open(), idOrPrefix));
+  }
+
+  saveNodeRun(rec: NodeRunRecord): Promise<void> {
+    return settle(() => records.saveNodeRun(this.#open(), rec));
+  }
+
+  saveNodeRuns(recs: NodeRunRecord[]): Promise<void> {
+    return settle(() => records.saveNodeRuns(this.#open(), recs));
+  }
+
+  listNodeRuns(runId: string): Promise<NodeRunRecord[]> {
+    return settle(() => records.listNodeRuns(this.#open(), runId));
+  }
+
+  countNodeRuns(runIds: string[]): Promise<Map<string, NodeStatusCounts>> {
+    return settle(() => records.countNodeRuns(this.#open(), runIds));
+  }
+
+  appendLogs(logs: LogRecord[]): Promise<void> {
+    return settle(() => records.appendLogs(this.#open(), logs));
+  }
+
+  listLogs(runId: string, nodeId?: string): Promise<LogRecord[]> {
+    return settle(() => records.listLogs(this.#open(), runId, nodeId));
+  }
+
+  getState(nodeId: string): Promise<NodeState> {
+    return settle(() => records.getState(this.#open(), nodeId));
+  }
+
+  getNodeCache(nodeIds?: string[]): Promise<Map<string, NodeCacheRecord>> {
+    return settle(() => getNodeCache(this.#open(), nodeIds));
+  }
+
+  async lock(opts: LockOptions): Promise<StoreLock> {
+    this.#open();
+    const held = await acquireRunLock(
+      this.#ctx.path,
+      this.location,
+      opts,
+      () => this.#ctx.closed,
+    );
+    if (this.#ctx.closed) {
+      held.releaseSync();
+      throw new StoreError(`The store ${this.location} is closed`);
+    }
+    this.#locks.add(held);
+    return {
+      release: () => {
+        this.#locks.delete(held);
+        return held.release();
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      if (this.#ctx.closed) return;
+      for (const l of this.#locks) l.releaseSync();
+      this.#locks.clear();
+      for (const p of this.#publications) p.abandon();
+      this.#publications.clear();
+      this.#ctx.closed = true;
+      this.#ctx.prepared.clear();
+      this.#ctx.writers.clear();
+      this.#query?.db.close();
+      this.#query = undefined;
+      this.#ctx.db.close();
+    });
+  }
+}
+
+/**
+ * Opens (creating if needed, with parent directories) the SQLite store at
+ * `path`. Drops physical tables left behind by killed processes. Throws
+ * StoreError when the file cannot be opened or was written by a newer
+ * Runnel.
+ */
+export function openSqliteStore(path: string): Promise<Store> {
+  return settle(() => new SqliteStore(openCtx(resolve(path))));
+}
