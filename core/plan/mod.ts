@@ -11,5 +11,6 @@ export * from "./selection.ts";
 export * from "./run_params.ts";
 export * from "./module_graph.ts";
 export * from "./cache_key.ts";
+export * from "./prepare.ts";
 export * from "./planner.ts";
 export * from "./plan.ts";

@@ -10,7 +10,7 @@ import { type Components, inputComponents } from "./cache_key.ts";
 import { type Graph, inputTables } from "../graph/graph.ts";
 import type { CliParam } from "../params/params.ts";
 import { decide } from "./planner.ts";
-import { prepareSelection } from "../run/runner.ts";
+import { prepareSelection } from "./prepare.ts";
 import type { Store } from "../../stores/store.ts";
 
 /** One node of a plan. */

@@ -14,7 +14,7 @@ import { NodeRecords, record } from "./_node_records.ts";
 import { WorkerPool } from "./_worker_pool.ts";
 import { decide } from "../plan/planner.ts";
 import type { NodeParams } from "../plan/run_params.ts";
-import type { Clock, NodeResult, RunEvent, RunOptions } from "./runner.ts";
+import type { Clock, NodeResult, RunEvent, RunOptions } from "./types.ts";
 import type {
   LogLevel,
   LogRecord,

@@ -11,127 +11,24 @@
  * @module
  */
 
-import { FileHasher, staticComponents } from "../plan/cache_key.ts";
 import { NodeContractError } from "../errors.ts";
 import { type Graph, inputTables, type NodeSpec } from "../graph/graph.ts";
 import { newRunId } from "../ids.ts";
 import type { CliParam } from "../params/params.ts";
-import { type NodeParams, resolveRunParams } from "../plan/run_params.ts";
-import type { NodeLoader } from "../sandbox/loader.ts";
+import { prepareSelection } from "../plan/prepare.ts";
+import type { RunStatus, Store } from "../../stores/store.ts";
 import { record } from "./_node_records.ts";
 import { closeStaleRuns } from "./_stale_runs.ts";
 import { Scheduler } from "./_scheduler.ts";
-import { selectNodes } from "../plan/selection.ts";
-import { normalizedSqlForCache } from "../sql/node.ts";
-import type {
-  LogLevel,
-  NodeStatus,
-  RunStatus,
-  Store,
-} from "../../stores/store.ts";
+import type { Clock, RunOptions, RunResult } from "./types.ts";
 
-/** Progress events, for the CLI's live output and the dev server's stream. */
-export type RunEvent =
-  | {
-    type: "run-started";
-    runId: string;
-    nodes: { id: string; title: string }[];
-  }
-  | {
-    type: "node-started";
-    runId: string;
-    nodeId: string;
-    title: string;
-    reason?: string;
-  }
-  | {
-    type: "node-finished";
-    runId: string;
-    nodeId: string;
-    title: string;
-    status: NodeStatus;
-    durationMs: number;
-    rowsWritten: number;
-    error?: string;
-    /** The planner's reason to run or skip. */
-    reason?: string;
-  }
-  | {
-    type: "log";
-    runId: string;
-    nodeId: string;
-    level: LogLevel;
-    message: string;
-    ts: Date;
-  }
-  | {
-    type: "run-finished";
-    runId: string;
-    status: RunStatus;
-    durationMs: number;
-  };
-
-/** Clock seam; real by default. */
-export interface Clock {
-  now(): Date;
-}
-
-/** Options of {@link runGraph}. */
-export interface RunOptions {
-  /** Node selectors: ids, titles or files, with dbt-style `a+` / `+a`. Empty: all. */
-  selection?: string[];
-  /** Run every node of this stage (with the selection, if any). */
-  stage?: string;
-  params?: CliParam[];
-  /** How many nodes may execute at once (default: number of CPUs). */
-  concurrency?: number;
-  /** Ignore the cache for the selected nodes. */
-  force?: boolean;
-  /** Stop starting nodes after the first failure. */
-  failFast?: boolean;
-  /**
-   * Interrupts the run when aborted: running TypeScript nodes are stopped
-   * and fail, nodes not started yet are skipped, and nothing they staged is
-   * published. The run ends normally (failed) and releases the store.
-   */
-  signal?: AbortSignal;
-  /** Wait for another run holding the store (default), or fail at once. */
-  wait?: boolean;
-  /** Called when another run holds the store and this one waits. */
-  onLockWait?: (holder: string) => void;
-  /** Recorded on the run: `cli`, `api`, `schedule`, … */
-  trigger?: string;
-  /**
-   * Id to record the run under (default: a new {@link newRunId}). Lets a
-   * caller such as the dev server answer with the id before the run ends.
-   */
-  runId?: string;
-  onEvent?: (e: RunEvent) => void;
-  loader?: NodeLoader;
-  clock?: Clock;
-  batchRows?: number;
-}
-
-/** One node's result within a run. */
-export interface NodeResult {
-  id: string;
-  title: string;
-  file: string;
-  status: NodeStatus;
-  durationMs: number;
-  rowsWritten: number;
-  error?: string;
-  /** The planner's reason to run or skip it. */
-  reason?: string;
-}
-
-/** What {@link runGraph} returns. */
-export interface RunResult {
-  runId: string;
-  status: RunStatus;
-  durationMs: number;
-  nodes: NodeResult[];
-}
+export type {
+  Clock,
+  NodeResult,
+  RunEvent,
+  RunOptions,
+  RunResult,
+} from "./types.ts";
 
 const realClock: Clock = { now: () => new Date() };
 
@@ -204,67 +101,6 @@ export async function runGraph(
   } finally {
     await lock.release();
   }
-}
-
-/** The selected nodes with their resolved parameters and input-independent key components. */
-export interface PreparedSelection {
-  nodes: NodeSpec[];
-  params: Map<string, NodeParams>;
-  statics: Map<string, Record<string, string>>;
-}
-
-/**
- * Selects nodes, resolves their parameters and hashes everything that does
- * not depend on inputs — the work a run and a plan share. Reads each file once.
- */
-export async function prepareSelection(
-  graph: Graph,
-  opts: Pick<RunOptions, "selection" | "stage" | "params">,
-): Promise<PreparedSelection> {
-  const nodes = selectNodes(graph, opts.selection ?? [], { stage: opts.stage });
-  const hasher = new FileHasher();
-  const params = await resolveRunParams(
-    graph.nodes,
-    nodes,
-    opts.params ?? [],
-    (n) => hasher.text(n.file),
-  );
-  const statics = await computeStatics(graph, nodes, params, hasher);
-  return { nodes, params, statics };
-}
-
-/** Cache-key components that do not depend on inputs, for every selected node. */
-export async function computeStatics(
-  graph: Graph,
-  nodes: NodeSpec[],
-  params: Map<string, NodeParams>,
-  hasher: FileHasher = new FileHasher(),
-): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
-  for (const node of nodes) {
-    let normalizedSql: string | undefined;
-    if (node.kind === "sql") {
-      try {
-        normalizedSql = normalizedSqlForCache(
-          await hasher.text(node.file),
-          node.relFile,
-        );
-      } catch (err) {
-        normalizedSql = `invalid: ${(err as Error).message}`;
-      }
-    }
-    out.set(
-      node.id,
-      await staticComponents({
-        node,
-        dir: graph.dir,
-        params: params.get(node.id)?.coerced ?? {},
-        normalizedSql,
-        hasher,
-      }),
-    );
-  }
-  return out;
 }
 
 /** CLI params as recorded on the run: secret values are masked. */
