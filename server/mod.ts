@@ -212,7 +212,7 @@ export async function createServer(opts: ServerOptions): Promise<RunnelServer> {
     close: () =>
       closed ??= (async () => {
         scheduler.stop();
-        watcher?.close();
+        await watcher?.close();
         uiHandle?.close();
         await runs.close();
         await webhooks.flush();

@@ -241,6 +241,12 @@ export interface Store {
   readonly kind: string;
   /** Where the store lives, safe to print (no password). */
   readonly location: string;
+  /**
+   * The store's files on this machine (none for a database server). No node
+   * is ever granted them: a worker runs in the host's process, and a file
+   * descriptor opened and closed there would release SQLite's locks.
+   */
+  readonly localFiles: readonly string[];
 
   /** Committed tables, sorted by name. */
   listTables(): Promise<TableInfo[]>;

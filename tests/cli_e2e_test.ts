@@ -4,24 +4,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fromFileUrl } from "../core/path.ts";
+import { runnel as runCli } from "./_cli.ts";
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 
-async function runnel(cwd: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
-}
+/** `runnel …` in `cwd`, to the end. */
+const runnel = (cwd: string, ...args: string[]) => runCli(cwd, args);
 
 async function exists(path: string): Promise<boolean> {
   try {

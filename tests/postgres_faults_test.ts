@@ -5,35 +5,14 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fromFileUrl } from "../core/path.ts";
 import { loadGraph } from "../core/graph/load.ts";
 import { runGraph } from "../core/run/runner.ts";
 import { openStore } from "../stores/mod.ts";
 import { clusterUnavailable, startCluster } from "./_pg_cluster.ts";
 import { makeApp } from "./_helpers.ts";
+import { runnel } from "./_cli.ts";
 
-const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const unavailable = await clusterUnavailable();
-
-async function runnel(
-  dir: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stderr: string; stdout: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd: dir,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stderr: dec.decode(out.stderr),
-    stdout: dec.decode(out.stdout),
-  };
-}
 
 const WRITER = `export default async ({ table, parameter, log }) => {
   const gen = parameter("gen", { type: "integer", default: 1 });

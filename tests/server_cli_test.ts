@@ -2,49 +2,13 @@
 
 import assert from "node:assert/strict";
 import { openStore } from "../stores/mod.ts";
-import { fromFileUrl } from "../core/path.ts";
 import { main } from "../cli/mod.ts";
 import { memoryIo } from "../cli/_io.ts";
 import { webhookToken } from "../server/mod.ts";
 import { copyLeads } from "../server/_test_util.ts";
 import { makeApp } from "./_helpers.ts";
+import { freePort, serve } from "./_cli.ts";
 import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";
-
-const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
-
-/** Starts `runnel serve …`; resolves with the first stdout line (the URL). */
-async function serve(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      "--unstable-worker-options",
-      MAIN,
-      "serve",
-      ...args,
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("\n")) {
-    const { value, done } = await lines.read();
-    if (done) break;
-    out += value;
-  }
-  lines.releaseLock();
-  const stderr = new Response(child.stderr).text();
-  return { child, url: out.split("\n")[0]!.trim(), stderr };
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 Deno.test("runnel serve: starts, answers, runs, and stops on SIGTERM", async () => {
   const dir = await copyLeads();

@@ -4,7 +4,9 @@
  * @module
  */
 
+import { join } from "node:path";
 import { isScalar, type Node } from "npm:yaml@^2.8.0";
+import { isInside } from "../path.ts";
 import type { SourceLocation } from "../errors.ts";
 import type { Permissions } from "./graph.ts";
 import { appPath, IDENT } from "./_load_paths.ts";
@@ -32,6 +34,20 @@ const EXAMPLES: Record<Kind, string> = {
   write: "write: [out/]",
   env: "env: [API_KEY]",
 };
+
+/** Where Runnel keeps an app's SQLite store, inside the app directory. */
+const STORE_DIR = ".runnel";
+
+/**
+ * Whether a read or write grant of `abs` reaches the store directory: the
+ * app directory itself, or anything in `.runnel/`. A node's worker runs in
+ * the host's process, and a descriptor of the store file opened and closed
+ * there would release SQLite's locks on it.
+ */
+function coversStoreDir(appDir: string, abs: string): boolean {
+  const store = join(appDir, STORE_DIR);
+  return isInside(abs, store) || isInside(store, abs);
+}
 
 /** Empty permissions: everything denied. */
 export function noPermissions(): Permissions {
@@ -108,7 +124,18 @@ function entryValue(
   }
   const text = item.value.trim();
   if (kind === "read" || kind === "write") {
-    return appPath(ctx, item, text, `${what} entry`, false)?.abs;
+    const abs = appPath(ctx, item, text, `${what} entry`, false)?.abs;
+    if (abs !== undefined && coversStoreDir(ctx.dir, abs)) {
+      report(
+        ctx,
+        item,
+        `${what} entry "${text}" includes ${STORE_DIR}/, where Runnel keeps the app's store, which nodes reach only through their tables: grant the files or folders the node needs instead, e.g. ${
+          EXAMPLES[kind]
+        }`,
+      );
+      return undefined;
+    }
+    return abs;
   }
   const problem = kind === "net" ? netEntryError(text) : envEntryError(text);
   if (problem !== undefined) {

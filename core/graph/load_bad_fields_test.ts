@@ -16,6 +16,23 @@ const CASES: BadCase[] = [
     ]],
   },
   {
+    name: "read or write grants reaching the store directory",
+    graph: fn(
+      "  - node_file: a.ts",
+      "    permissions:",
+      "      read: [data, ., .runnel/runnel.db]",
+      "      write: [./.runnel]",
+    ),
+    want: [
+      [
+        'permissions.read entry "." includes .runnel/, where Runnel keeps the app\'s store',
+        "5:20",
+      ],
+      ['permissions.read entry ".runnel/runnel.db" includes .runnel/', "5:23"],
+      ['permissions.write entry "./.runnel" includes .runnel/', "6:15"],
+    ],
+  },
+  {
     name: "scalar where a permission list belongs",
     graph: fn(
       "  - node_file: a.ts",

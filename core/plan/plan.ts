@@ -36,7 +36,10 @@ export async function planGraph(
   store: Store,
   opts: PlanOptions = {},
 ): Promise<PlanEntry[]> {
-  const { nodes, statics } = await prepareSelection(graph, opts);
+  const { nodes, statics } = await prepareSelection(graph, {
+    ...opts,
+    protectedFiles: store.localFiles,
+  });
   const prev = await store.getNodeCache(nodes.map((n) => n.id));
   const versions = new Map<string, string>();
   for (const t of await store.listTables()) {

@@ -6,7 +6,10 @@
  * @module
  */
 
+import { relative } from "node:path";
+import { NodeContractError } from "../errors.ts";
 import type { Graph, NodeSpec } from "../graph/graph.ts";
+import { isInside } from "../path.ts";
 import type { CliParam } from "../params/params.ts";
 import { normalizedSqlForCache } from "../sql/node.ts";
 import { FileHasher, staticComponents } from "./cache_key.ts";
@@ -20,6 +23,12 @@ export interface SelectionOptions {
   /** Every node of this stage (with the selection, if any). */
   stage?: string;
   params?: CliParam[];
+  /**
+   * Files no node may be granted (the store's own, `Store.localFiles`):
+   * a node whose read or write permissions reach one is refused before
+   * anything is hashed or run.
+   */
+  protectedFiles?: readonly string[];
 }
 
 /** The selected nodes with their resolved parameters and input-independent key components. */
@@ -38,6 +47,7 @@ export async function prepareSelection(
   opts: SelectionOptions,
 ): Promise<PreparedSelection> {
   const nodes = selectNodes(graph, opts.selection ?? [], { stage: opts.stage });
+  checkGrants(graph, nodes, opts.protectedFiles ?? []);
   const hasher = new FileHasher();
   const params = await resolveRunParams(
     graph.nodes,
@@ -81,4 +91,27 @@ export async function computeStatics(
     );
   }
   return out;
+}
+
+/** Refuses nodes whose read or write grants reach one of `files`. */
+function checkGrants(
+  graph: Graph,
+  nodes: NodeSpec[],
+  files: readonly string[],
+): void {
+  const problems: string[] = [];
+  for (const node of nodes) {
+    for (const kind of ["read", "write"] as const) {
+      for (const grant of node.permissions[kind]) {
+        const hit = files.find((f) => isInside(grant, f));
+        if (hit === undefined) continue;
+        problems.push(
+          `Cannot run node "${node.title}": its permissions.${kind} entry "${
+            relative(graph.dir, grant) || "."
+          }" includes the store file ${hit}, which nodes reach only through their tables; grant the files or folders the node needs instead, or keep the store elsewhere (--store)`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) throw new NodeContractError(problems.join("\n"));
 }

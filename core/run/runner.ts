@@ -40,7 +40,10 @@ export async function runGraph(
 ): Promise<RunResult> {
   const clock = opts.clock ?? realClock;
   const emit = opts.onEvent ?? (() => {});
-  const { nodes, params, statics } = await prepareSelection(graph, opts);
+  const { nodes, params, statics } = await prepareSelection(graph, {
+    ...opts,
+    protectedFiles: store.localFiles,
+  });
 
   const runId = opts.runId ?? newRunId(clock.now());
   const lock = await store.lock({

@@ -39,6 +39,7 @@ import { SessionLocks } from "./_lock.ts";
 export class PostgresStore implements Store {
   readonly kind = "postgres";
   readonly location: string;
+  readonly localFiles: readonly string[] = [];
   readonly #ctx: PgCtx;
   readonly #session: Sql;
   readonly #locks: SessionLocks;

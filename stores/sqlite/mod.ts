@@ -96,6 +96,7 @@ function openCtx(path: string): SqliteCtx {
 class SqliteStore implements Store {
   readonly kind = "sqlite";
   readonly location: string;
+  readonly localFiles: readonly string[];
   readonly #ctx: SqliteCtx;
   readonly #publications = new Set<SqlitePublication>();
   readonly #locks = new Set<HeldLock>();
@@ -104,6 +105,8 @@ class SqliteStore implements Store {
   constructor(ctx: SqliteCtx) {
     this.#ctx = ctx;
     this.location = ctx.path;
+    this.localFiles = ["", "-wal", "-shm", "-journal", ".lock", ".lock-owner"]
+      .map((suffix) => ctx.path + suffix);
   }
 
   #open(): SqliteCtx {
