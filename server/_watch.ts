@@ -27,8 +27,11 @@ export function ignoredPath(dir: string, path: string): boolean {
     name === "4913" || path.includes(`${sep}.runnel${sep}`);
 }
 
-/** A running watcher; `close()` stops it (and resolves once a scan under way has ended). */
+/** A running watcher. */
 export interface DirWatcher {
+  /** Resolves once the tree as it is now has been seen: changes from then on are reported. */
+  readonly ready: Promise<void>;
+  /** Stops it; resolves once a scan under way has ended. */
   close(): Promise<void>;
 }
 
@@ -82,7 +85,9 @@ async function scan(
  * Watches `dir` recursively and calls `onChange` with the changed paths
  * (added, modified or removed) `debounceMs` after the last change of a
  * burst; `ignore` filters paths (default {@link ignoredPath}). The tree is
- * looked at every `intervalMs` (longer when a scan takes a while).
+ * looked at every `intervalMs` (longer when a scan takes a while). A change
+ * that keeps a file's size, inode and (millisecond) modification time is
+ * not seen: telling would mean opening the file.
  */
 export function watchDir(
   dir: string,
@@ -105,8 +110,13 @@ export function watchDir(
     if (!closed && changed.length > 0) onChange(changed);
   };
 
+  let seen!: () => void;
+  const ready = new Promise<void>((r) => seen = r);
   const tick = () => {
-    scanning = look().finally(() => scanning = undefined);
+    scanning = look().finally(() => {
+      scanning = undefined;
+      seen();
+    });
   };
   const look = async () => {
     const started = performance.now();
@@ -139,6 +149,7 @@ export function watchDir(
   tick();
 
   return {
+    ready,
     async close() {
       closed = true;
       if (poll !== undefined) clearTimeout(poll);

@@ -3,14 +3,15 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { ignoredPath, watchDir } from "./_watch.ts";
 
-/** Resolves with the first batch of changes the watcher reports. */
-function nextChange(
+/** A watcher that has seen the tree; `changed` resolves with its first report. */
+async function nextChange(
   dir: string,
   ignore?: (p: string) => boolean,
-): { changed: Promise<string[]>; close(): Promise<void> } {
+): Promise<{ changed: Promise<string[]>; close(): Promise<void> }> {
   let resolve!: (paths: string[]) => void;
   const changed = new Promise<string[]>((r) => resolve = r);
   const w = watchDir(dir, resolve, 20, ignore, 20);
+  await w.ready;
   return { changed, close: () => w.close() };
 }
 
@@ -40,15 +41,13 @@ Deno.test("watchDir: reports added, changed and removed files, not ignored ones"
   try {
     await Deno.writeTextFile(join(dir, "a.ts"), "1");
     await Deno.mkdir(join(dir, ".runnel"));
-    let w = nextChange(dir, (p) => ignoredPath(dir, p));
-    await new Promise((r) => setTimeout(r, 60));
+    let w = await nextChange(dir, (p) => ignoredPath(dir, p));
     await Deno.writeTextFile(join(dir, ".runnel", "runnel.db"), "x");
     await Deno.writeTextFile(join(dir, "b.ts"), "2");
     assert.deepEqual(await w.changed, [join(dir, "b.ts")]);
     await w.close();
 
-    w = nextChange(dir, (p) => ignoredPath(dir, p));
-    await new Promise((r) => setTimeout(r, 60));
+    w = await nextChange(dir, (p) => ignoredPath(dir, p));
     await Deno.writeTextFile(join(dir, "a.ts"), "changed, and longer");
     await Deno.remove(join(dir, "b.ts"));
     assert.deepEqual(
@@ -57,8 +56,7 @@ Deno.test("watchDir: reports added, changed and removed files, not ignored ones"
     );
     await w.close();
 
-    w = nextChange(dir, (p) => ignoredPath(dir, p));
-    await new Promise((r) => setTimeout(r, 60));
+    w = await nextChange(dir, (p) => ignoredPath(dir, p));
     await Deno.mkdir(join(dir, "lib"));
     await Deno.writeTextFile(join(dir, "lib", "c.ts"), "3");
     assert.ok((await w.changed).includes(join(dir, "lib", "c.ts")));
@@ -81,8 +79,7 @@ Deno.test("watchDir: a change to a SQLite file the process has locked leaves its
     db.exec("BEGIN IMMEDIATE");
     db.exec("INSERT INTO t VALUES (1)");
     assert.equal(await otherProcessCanWrite(path), false);
-    const w = nextChange(dir);
-    await new Promise((r) => setTimeout(r, 60));
+    const w = await nextChange(dir);
     const later = new Date(Date.now() + 5_000);
     await Deno.utime(path, later, later);
     assert.ok((await w.changed).includes(path));

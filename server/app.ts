@@ -7,6 +7,7 @@
  */
 
 import { Hono } from "npm:hono@^4.6.0";
+import { StoreError } from "../core/errors.ts";
 import { graphRoutes } from "./_api_graph.ts";
 import { runRoutes } from "./_api_runs.ts";
 import { tableRoutes } from "./_api_tables.ts";
@@ -48,6 +49,9 @@ export function createApp(ctx: ServerContext, mountUi?: UiMount): Hono {
     const message = ctx.secrets.redact(
       err instanceof Error ? err.message : String(err),
     );
+    // The store cannot serve (file deleted, read-only, database down): say
+    // what it said, as a temporary condition rather than a bug.
+    if (err instanceof StoreError) return sendError(c, 503, message);
     return sendError(c, 500, `Internal error: ${message}`);
   });
   return app;

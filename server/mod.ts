@@ -159,6 +159,7 @@ export async function createServer(opts: ServerOptions): Promise<RunnelServer> {
         ignoredPath(dir, p) ||
         (storeFile !== undefined && p.startsWith(storeFile)),
     );
+    await watcher.ready;
   }
 
   const ctx: ServerContext = {

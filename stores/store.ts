@@ -230,9 +230,22 @@ export interface Publication {
   /** Saves a node's cache record in the same transaction as the tables. */
   setNodeCache(rec: NodeCacheRecord): void;
   /** Publishes every staged table and state atomically. */
-  commit(owner: { runId: string; nodeId?: string }): Promise<CommitSummary>;
+  commit(owner: CommitOwner): Promise<CommitSummary>;
   /** Drops every staged version. Safe to call more than once, and after commit. */
   discard(): Promise<void>;
+}
+
+/** Who commits a publication, and the records that go with it. */
+export interface CommitOwner {
+  runId: string;
+  /** The node, when the publication is one node's. */
+  nodeId?: string;
+  /**
+   * Node-run records saved in the commit's own transaction, so that a
+   * process killed right after publishing still leaves records that agree
+   * with what it published.
+   */
+  nodeRuns?: NodeRunRecord[];
 }
 
 /** The persistent home of one app: its tables, history and state. */

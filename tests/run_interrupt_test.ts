@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { INTERRUPTED } from "../core/sandbox/host.ts";
 import { STALE_REASON } from "../core/run/mod.ts";
+import { closeStaleRuns } from "../core/run/_stale_runs.ts";
 import { InterruptedError } from "../core/errors.ts";
 import { graphYml, makeApp, runApp, storeTest } from "./_helpers.ts";
 import { dropSchema, freshSchema, pgUrl, skipReason } from "./_pg_env.ts";
@@ -246,6 +247,110 @@ storeTest(
     } finally {
       await lock.release();
       await holder.close();
+    }
+  },
+);
+
+/**
+ * Runs the app in a child process that is SIGKILLed the moment the first
+ * node's publish has committed (when the runner reports the node
+ * finished): before the run records anything more.
+ */
+async function runKilledAfterPublish(
+  dir: string,
+  url: string | undefined,
+): Promise<void> {
+  const mod = (p: string) => new URL(p, import.meta.url).href;
+  const code = `
+    const { loadGraph } = await import(${
+    JSON.stringify(mod("../core/graph/load.ts"))
+  });
+    const { openStore } = await import(${
+    JSON.stringify(mod("../stores/mod.ts"))
+  });
+    const { runGraph } = await import(${
+    JSON.stringify(mod("../core/run/runner.ts"))
+  });
+    const graph = await loadGraph(${JSON.stringify(dir)});
+    const store = await openStore(${
+    JSON.stringify(url ?? null)
+  } ?? undefined, ${JSON.stringify(dir)}, { slug: graph.slug });
+    await runGraph(graph, store, {
+      onEvent: (e) => {
+        if (e.type === "node-finished" && e.status === "succeeded") {
+          Deno.kill(Deno.pid, "SIGKILL");
+        }
+      },
+    });
+    console.log("not killed");
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--unstable-worker-options", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.signal, "SIGKILL", new TextDecoder().decode(out.stderr));
+}
+
+storeTest(
+  "a run killed right after its publish committed is recorded as what it published",
+  async (s) => {
+    const dir = await makeApp({
+      "graph.yml": graphYml([{ file: "quick.ts", outputs: ["quick_out"] }]),
+      "quick.ts": QUICK,
+    });
+    await runKilledAfterPublish(dir, s.url);
+    // The next run closes the dead one, and finds the output published.
+    const next = await s.runOnce(dir);
+    assert.equal(next.status, "succeeded");
+    assert.deepEqual(next.nodes.map((n) => n.status), ["cached"]);
+    const store = await s.open(dir);
+    try {
+      const runs = await store.listRuns(5);
+      const dead = runs.find((r) => r.id !== next.runId)!;
+      assert.equal(dead.status, "succeeded", "every node had published");
+      const [node] = await store.listNodeRuns(dead.id);
+      assert.equal(node?.status, "succeeded");
+      assert.equal(node?.error, undefined);
+      assert.deepEqual(await store.readRows("quick_out"), [{ v: 1 }]);
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+storeTest(
+  "a run killed after one of two publishes is failed, and the published node says succeeded",
+  async (s) => {
+    const dir = await makeApp({
+      "graph.yml": graphYml([
+        { file: "quick.ts", outputs: ["quick_out"] },
+        { file: "after.ts", inputs: ["quick_out"], outputs: ["after_out"] },
+      ]),
+      "quick.ts": QUICK,
+      "after.ts": AFTER.replace('"slow_out"', '"quick_out"'),
+    });
+    await runKilledAfterPublish(dir, s.url);
+    const store = await s.open(dir);
+    try {
+      // Closed by whoever takes the run lock next.
+      const lock = await store.lock({ owner: "test", wait: false });
+      try {
+        assert.equal((await closeStaleRuns(store, "none")).length, 1);
+      } finally {
+        await lock.release();
+      }
+      const [dead] = await store.listRuns(5);
+      assert.equal(dead?.status, "failed");
+      const nodes = new Map(
+        (await store.listNodeRuns(dead!.id)).map((n) => [n.nodeId, n]),
+      );
+      assert.equal(nodes.get("quick")?.status, "succeeded");
+      assert.equal(nodes.get("after")?.status, "skipped");
+      assert.equal(nodes.get("after")?.reason, STALE_REASON);
+      assert.deepEqual(await store.readRows("quick_out"), [{ v: 1 }]);
+    } finally {
+      await store.close();
     }
   },
 );

@@ -257,3 +257,27 @@ storeTest(
     }
   },
 );
+
+Deno.test("webhooks: after .runnel/ is deleted under the server, nothing is acknowledged", async () => {
+  const dir = await hookApp();
+  const s = await createServer({ appDir: dir, watch: false });
+  try {
+    const ok = await send(s, JSON.stringify({ kind: "a" }));
+    assert.equal(ok.status, 200);
+    await Deno.remove(`${dir}/.runnel`, { recursive: true });
+    const refused = await send(s, JSON.stringify({ kind: "b" }));
+    assert.equal(refused.status, 409);
+    assert.match(
+      String(refused.body.error),
+      /The store file .*\.runnel\/runnel\.db was deleted while Runnel had it open; nothing more is written to it\. Stop this process and start it again/,
+    );
+    const runs = await s.app.request("/api/runs");
+    assert.equal(runs.status, 503);
+    assert.match(
+      (await runs.json()).error,
+      /was deleted while Runnel had it open/,
+    );
+  } finally {
+    await s.close();
+  }
+});

@@ -1,6 +1,7 @@
 // Node-run records of one run, saved in batches: a record is queued when a
 // node finishes, amended when its stage's publish changes the outcome, and
-// written with the next flush (when a node starts, and when the run ends).
+// written with the next publish (in its transaction) or the next flush
+// (when a node starts, and when the run ends).
 
 import type { NodeSpec } from "../graph/graph.ts";
 import type { NodeRunRecord, NodeStatus, Store } from "../../stores/store.ts";
@@ -25,6 +26,8 @@ export function record(
 export class NodeRecords {
   readonly #byNode = new Map<string, NodeRunRecord>();
   readonly #queue = new Set<NodeRunRecord>();
+  /** The last copy handed out by {@link queued}, per record. */
+  readonly #copies = new WeakMap<NodeRunRecord, NodeRunRecord>();
 
   constructor(private readonly store: Store) {}
 
@@ -42,6 +45,28 @@ export class NodeRecords {
     this.#queue.add(rec);
   }
 
+  /**
+   * Copies of the queued records, to save with a commit; call
+   * {@link saved} with them once it succeeded.
+   */
+  queued(): NodeRunRecord[] {
+    const out = [...this.#queue].map((r) => ({ ...r }));
+    for (const [i, rec] of [...this.#queue].entries()) {
+      this.#copies.set(rec, out[i]!);
+    }
+    return out;
+  }
+
+  /** Unqueues records saved with a commit, unless amended since they were copied. */
+  saved(copies: NodeRunRecord[]): void {
+    const done = new Set(copies);
+    for (const rec of this.#queue) {
+      const copy = this.#copies.get(rec);
+      if (copy === undefined || !done.has(copy)) continue;
+      if (sameRecord(rec, copy)) this.#queue.delete(rec);
+    }
+  }
+
   /** Saves every queued record in one transaction. */
   async flush(): Promise<void> {
     if (this.#queue.size === 0) return;
@@ -49,4 +74,16 @@ export class NodeRecords {
     this.#queue.clear();
     await this.store.saveNodeRuns(recs);
   }
+}
+
+function sameRecord(a: NodeRunRecord, b: NodeRunRecord): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const x = a[k as keyof NodeRunRecord];
+    const y = b[k as keyof NodeRunRecord];
+    if (x instanceof Date && y instanceof Date) {
+      if (x.getTime() !== y.getTime()) return false;
+    } else if (x !== y) return false;
+  }
+  return true;
 }

@@ -314,10 +314,15 @@ export class Scheduler {
     if (unit.pub) {
       if (unit.failed === undefined) {
         try {
+          // The finished nodes' records ride on the commit: a process
+          // killed right after it leaves records that agree with it.
+          const nodeRuns = this.#records.queued();
           const summary = await unit.pub.commit({
             runId: this.s.runId,
             nodeId: members.length === 1 ? members[0] : undefined,
+            nodeRuns,
           });
+          this.#records.saved(nodeRuns);
           for (const [t, v] of Object.entries(summary.contentVersions)) {
             this.s.versions.set(t, v);
           }

@@ -1,7 +1,10 @@
 // Runs left "running" by a process that stopped without finishing them
 // (killed, crashed, lost its connection). Whoever holds the store's run
-// lock knows no other run is going, so it closes them: the run and its
-// unfinished nodes become failed, with a reason that says what happened.
+// lock knows no other run is going, so it closes them: unfinished nodes
+// become failed (or skipped, if they never started), with a reason that
+// says what happened. The run is failed unless every node had finished
+// well: a process killed after its last publish (whose transaction saved
+// the nodes' records) leaves a run that did all its work, and it says so.
 
 import type { Store } from "../../stores/store.ts";
 
@@ -13,8 +16,8 @@ export const STALE_REASON =
   "the process running it stopped before the run finished";
 
 /**
- * Marks recent runs still recorded as running, other than `current`, as
- * failed. Call only while holding the store's run lock.
+ * Closes recent runs still recorded as running, other than `current`.
+ * Call only while holding the store's run lock.
  * @returns the ids of the runs it closed.
  */
 export async function closeStaleRuns(
@@ -43,8 +46,10 @@ export async function closeStaleRuns(
       error: n.status === "running" ? STALE_REASON : undefined,
       reason: n.status === "running" ? n.reason : STALE_REASON,
     })));
+    const finished = nodes.length > 0 && open.length === 0 &&
+      nodes.every((n) => n.status !== "failed");
     await store.updateRun(run.id, {
-      status: "failed",
+      status: finished ? "succeeded" : "failed",
       finishedAt: new Date(last),
     });
   }

@@ -8,6 +8,7 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { StoreError } from "../../core/errors.ts";
+import { assertSameFile, explainSqliteError } from "./_file.ts";
 import type { TableDef, TableInfo } from "../store.ts";
 import type { HashSums } from "./_hash.ts";
 
@@ -27,6 +28,8 @@ export const LIVE_STAGED: Set<string> = new Set();
 export interface SqliteCtx {
   db: DatabaseSync;
   path: string;
+  /** Device and inode of the file when it was opened (see `_file.ts`). */
+  identity: string;
   closed: boolean;
   /** Catalog statements by SQL. */
   prepared: Map<string, StatementSync>;
@@ -88,6 +91,8 @@ export function prep(ctx: SqliteCtx, sql: string): StatementSync {
 export function tx<T>(ctx: SqliteCtx, fn: () => T): T {
   ctx.db.exec("BEGIN IMMEDIATE");
   try {
+    // Under the write lock: a deleted or replaced file takes no more writes.
+    assertSameFile(ctx.path, ctx.identity);
     const out = fn();
     ctx.db.exec("COMMIT");
     return out;
@@ -254,10 +259,19 @@ export function registerStaging(
 }
 
 /** Runs synchronous store work, turning a throw into a rejected promise. */
-export function settle<T>(fn: () => T): Promise<T> {
+export function settle<T>(fn: () => T, path?: string): Promise<T> {
   try {
     return Promise.resolve(fn());
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(
+      path === undefined ? err : explainSqliteError(path, err),
+    );
   }
+}
+
+/** The open store's context, after checking it is open and still its file. */
+export function liveCtx(ctx: SqliteCtx): SqliteCtx {
+  if (ctx.closed) throw new StoreError(`The store ${ctx.path} is closed`);
+  assertSameFile(ctx.path, ctx.identity);
+  return ctx;
 }

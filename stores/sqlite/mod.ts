@@ -46,6 +46,7 @@ import {
   getCatalog,
   initCatalog,
   listCatalog,
+  liveCtx,
   settle,
   type SqliteCtx,
   toTableInfo,
@@ -58,32 +59,52 @@ import { SqlitePublication } from "./publish/mod.ts";
 import { registerHashFunction } from "./_hash.ts";
 import { migrateCatalog } from "./_migrate.ts";
 import { getNodeCache } from "./_node_cache.ts";
+import {
+  createStoreFile,
+  explainSqliteError,
+  fileIdentity,
+  refuseEmptyFile,
+} from "./_file.ts";
 import { acquireRunLock, type HeldLock } from "./_lock.ts";
 
 function openCtx(path: string): SqliteCtx {
-  let db: DatabaseSync;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    db = new DatabaseSync(path);
+    refuseEmptyFile(path);
+    createStoreFile(path, (tmp) => {
+      const ctx = connect(tmp);
+      try {
+        initCatalog(ctx, migrateCatalog);
+      } finally {
+        ctx.db.close();
+      }
+    });
   } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(
+      `Cannot create the SQLite store at ${path}: ${(err as Error).message}`,
+      { cause: explainSqliteError(path, err) },
+    );
+  }
+  let ctx: SqliteCtx;
+  try {
+    ctx = connect(path);
+  } catch (err) {
+    const explained = explainSqliteError(path, err);
+    if (explained instanceof StoreError) throw explained;
     throw new StoreError(
       `Cannot open the SQLite store at ${path}: ${(err as Error).message}`,
       { cause: err },
     );
   }
-  const ctx: SqliteCtx = {
-    db,
-    path,
-    closed: false,
-    prepared: new Map(),
-    writers: new Map(),
-  };
   try {
-    registerHashFunction(db);
+    registerHashFunction(ctx.db);
     initCatalog(ctx, migrateCatalog);
   } catch (err) {
-    db.close();
+    ctx.db.close();
     if (err instanceof StoreError) throw err;
+    const explained = explainSqliteError(path, err);
+    if (explained instanceof StoreError) throw explained;
     throw new StoreError(
       `Cannot open the SQLite store at ${path}: ${(err as Error).message}`,
       { cause: err },
@@ -91,6 +112,20 @@ function openCtx(path: string): SqliteCtx {
   }
   collectGarbage(ctx);
   return ctx;
+}
+
+/** Opens a connection to an existing file (SQLite would create a missing one). */
+function connect(path: string): SqliteCtx {
+  const identity = fileIdentity(path);
+  const db = new DatabaseSync(path);
+  return {
+    db,
+    path,
+    identity: identity ?? fileIdentity(path) ?? "",
+    closed: false,
+    prepared: new Map(),
+    writers: new Map(),
+  };
 }
 
 class SqliteStore implements Store {
@@ -110,10 +145,11 @@ class SqliteStore implements Store {
   }
 
   #open(): SqliteCtx {
-    if (this.#ctx.closed) {
-      throw new StoreError(`The store ${this.location} is closed`);
-    }
-    return this.#ctx;
+    return liveCtx(this.#ctx);
+  }
+
+  #settle<T>(fn: () => T): Promise<T> {
+    return settle(fn, this.location);
   }
 
   #queryConn = (): QueryConn => {
@@ -122,18 +158,18 @@ class SqliteStore implements Store {
   };
 
   listTables(): Promise<TableInfo[]> {
-    return settle(() => listCatalog(this.#open()).map(toTableInfo));
+    return this.#settle(() => listCatalog(this.#open()).map(toTableInfo));
   }
 
   describeTable(name: string): Promise<TableInfo | undefined> {
-    return settle(() => {
+    return this.#settle(() => {
       const c = getCatalog(this.#open(), name);
       return c && toTableInfo(c);
     });
   }
 
   readRows(name: string, opts?: ReadOptions): Promise<Row[]> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#open();
       const c = getCatalog(ctx, name);
       if (c === undefined) {
@@ -149,7 +185,7 @@ class SqliteStore implements Store {
   }
 
   beginPublication(): Promise<Publication> {
-    return settle(() => {
+    return this.#settle(() => {
       const pub = new SqlitePublication(
         this.#open(),
         this.#queryConn,
@@ -161,54 +197,54 @@ class SqliteStore implements Store {
   }
 
   createRun(run: RunRecord): Promise<void> {
-    return settle(() => records.createRun(this.#open(), run));
+    return this.#settle(() => records.createRun(this.#open(), run));
   }
 
   updateRun(
     id: string,
     patch: Partial<Pick<RunRecord, "status" | "finishedAt">>,
   ): Promise<void> {
-    return settle(() => records.updateRun(this.#open(), id, patch));
+    return this.#settle(() => records.updateRun(this.#open(), id, patch));
   }
 
   listRuns(limit: number): Promise<RunRecord[]> {
-    return settle(() => records.listRuns(this.#open(), limit));
+    return this.#settle(() => records.listRuns(this.#open(), limit));
   }
 
   getRun(idOrPrefix: string): Promise<RunRecord | undefined> {
-    return settle(() => records.getRun(this.#open(), idOrPrefix));
+    return this.#settle(() => records.getRun(this.#open(), idOrPrefix));
   }
 
   saveNodeRun(rec: NodeRunRecord): Promise<void> {
-    return settle(() => records.saveNodeRun(this.#open(), rec));
+    return this.#settle(() => records.saveNodeRun(this.#open(), rec));
   }
 
   saveNodeRuns(recs: NodeRunRecord[]): Promise<void> {
-    return settle(() => records.saveNodeRuns(this.#open(), recs));
+    return this.#settle(() => records.saveNodeRuns(this.#open(), recs));
   }
 
   listNodeRuns(runId: string): Promise<NodeRunRecord[]> {
-    return settle(() => records.listNodeRuns(this.#open(), runId));
+    return this.#settle(() => records.listNodeRuns(this.#open(), runId));
   }
 
   countNodeRuns(runIds: string[]): Promise<Map<string, NodeStatusCounts>> {
-    return settle(() => records.countNodeRuns(this.#open(), runIds));
+    return this.#settle(() => records.countNodeRuns(this.#open(), runIds));
   }
 
   appendLogs(logs: LogRecord[]): Promise<void> {
-    return settle(() => records.appendLogs(this.#open(), logs));
+    return this.#settle(() => records.appendLogs(this.#open(), logs));
   }
 
   listLogs(runId: string, nodeId?: string): Promise<LogRecord[]> {
-    return settle(() => records.listLogs(this.#open(), runId, nodeId));
+    return this.#settle(() => records.listLogs(this.#open(), runId, nodeId));
   }
 
   getState(nodeId: string): Promise<NodeState> {
-    return settle(() => records.getState(this.#open(), nodeId));
+    return this.#settle(() => records.getState(this.#open(), nodeId));
   }
 
   getNodeCache(nodeIds?: string[]): Promise<Map<string, NodeCacheRecord>> {
-    return settle(() => getNodeCache(this.#open(), nodeIds));
+    return this.#settle(() => getNodeCache(this.#open(), nodeIds));
   }
 
   async lock(opts: LockOptions): Promise<StoreLock> {
@@ -233,7 +269,7 @@ class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
-    return settle(() => {
+    return this.#settle(() => {
       if (this.#ctx.closed) return;
       for (const l of this.#locks) l.releaseSync();
       this.#locks.clear();
@@ -256,5 +292,6 @@ class SqliteStore implements Store {
  * Runnel.
  */
 export function openSqliteStore(path: string): Promise<Store> {
-  return settle(() => new SqliteStore(openCtx(resolve(path))));
+  const abs = resolve(path);
+  return settle(() => new SqliteStore(openCtx(abs)), abs);
 }

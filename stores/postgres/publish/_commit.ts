@@ -10,7 +10,12 @@
  */
 
 import { StoreError } from "../../../core/errors.ts";
-import type { CommitSummary, NodeCacheRecord } from "../../store.ts";
+import type {
+  CommitOwner,
+  CommitSummary,
+  NodeCacheRecord,
+} from "../../store.ts";
+import { saveNodeRuns } from "../_records.ts";
 import { type AnySql, qid, run, type Tx } from "../_connect.ts";
 import {
   type CatalogRow,
@@ -171,7 +176,7 @@ async function publishTable(
 export async function commitStaged(
   ctx: PgCtx,
   input: CommitInput,
-  owner: { runId: string; nodeId?: string },
+  owner: CommitOwner,
 ): Promise<{ summary: CommitSummary; drop: string[] }> {
   const summary: CommitSummary = {
     versions: {},
@@ -183,7 +188,11 @@ export async function commitStaged(
   const staged = [...input.staged].sort((a, b) =>
     a.table < b.table ? -1 : a.table > b.table ? 1 : 0
   );
-  if (staged.length === 0 && states.size === 0 && caches.size === 0) {
+  const nodeRuns = owner.nodeRuns ?? [];
+  if (
+    staged.length === 0 && states.size === 0 && caches.size === 0 &&
+    nodeRuns.length === 0
+  ) {
     return { summary, drop };
   }
   // Content versions are computed before the transaction, to keep it short.
@@ -225,6 +234,7 @@ export async function commitStaged(
     }
     await writeStates(ctx, tx, states);
     await writeNodeCaches(ctx, tx, [...caches.values()]);
+    await saveNodeRuns(ctx, nodeRuns, tx);
   });
   summary.changed.sort();
   return { summary, drop };

@@ -10,6 +10,7 @@
 import type { Row } from "../../../core/schema/schema.ts";
 import { DataError, NotFoundError, StoreError } from "../../../core/errors.ts";
 import type {
+  CommitOwner,
   CommitSummary,
   NodeCacheRecord,
   NodeState,
@@ -244,7 +245,7 @@ export class PgPublication implements Publication {
   }
 
   async commit(
-    owner: { runId: string; nodeId?: string },
+    owner: CommitOwner,
   ): Promise<CommitSummary> {
     const ctx = this.#check();
     let result: { summary: CommitSummary; drop: string[] };

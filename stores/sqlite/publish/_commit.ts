@@ -8,7 +8,11 @@
  */
 
 import { StoreError } from "../../../core/errors.ts";
-import type { CommitSummary, NodeCacheRecord } from "../../store.ts";
+import type {
+  CommitOwner,
+  CommitSummary,
+  NodeCacheRecord,
+} from "../../store.ts";
 import { quoteId } from "../_codec.ts";
 import {
   getCatalog,
@@ -24,7 +28,7 @@ import {
   stagedContentVersion,
   stagedCount,
 } from "../_physical.ts";
-import { writeState } from "../_records.ts";
+import { saveNodeRun, writeState } from "../_records.ts";
 import { writeNodeCache } from "../_node_cache.ts";
 import { applyDelta, changedWhileWriting } from "./_delta.ts";
 
@@ -173,7 +177,7 @@ export interface CommitInput {
 export function commitStaged(
   ctx: SqliteCtx,
   input: CommitInput,
-  owner: { runId: string; nodeId?: string },
+  owner: CommitOwner,
 ): { summary: CommitSummary; drop: string[] } {
   const summary: CommitSummary = {
     versions: {},
@@ -182,7 +186,11 @@ export function commitStaged(
   };
   const drop: string[] = [];
   const { staged, states, caches } = input;
-  if (staged.length === 0 && states.size === 0 && caches.size === 0) {
+  const nodeRuns = owner.nodeRuns ?? [];
+  if (
+    staged.length === 0 && states.size === 0 && caches.size === 0 &&
+    nodeRuns.length === 0
+  ) {
     return { summary, drop };
   }
   const now = new Date().toISOString();
@@ -200,6 +208,7 @@ export function commitStaged(
       }
       for (const [nodeId, json] of states) writeState(ctx, nodeId, json);
       for (const rec of caches.values()) writeNodeCache(ctx, rec);
+      for (const rec of nodeRuns) saveNodeRun(ctx, rec);
     });
   } catch (err) {
     drop.length = 0;

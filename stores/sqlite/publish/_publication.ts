@@ -9,6 +9,7 @@
 import type { Row } from "../../../core/schema/schema.ts";
 import { DataError, NotFoundError, StoreError } from "../../../core/errors.ts";
 import type {
+  CommitOwner,
   CommitSummary,
   NodeCacheRecord,
   NodeState,
@@ -21,6 +22,7 @@ import { normalizeDef, quoteId, sameDef, stateJson } from "../_codec.ts";
 import {
   getCatalog,
   LIVE_STAGED,
+  liveCtx,
   settle,
   type SqliteCtx,
   toTableInfo,
@@ -67,12 +69,15 @@ export class SqlitePublication implements Publication {
     if (this.#ended !== undefined) {
       throw new StoreError(`This publication was already ${this.#ended}`);
     }
-    if (this.#ctx.closed) throw new StoreError("The store is closed");
-    return this.#ctx;
+    return liveCtx(this.#ctx);
+  }
+
+  #settle<T>(fn: () => T): Promise<T> {
+    return settle(fn, this.#ctx.path);
   }
 
   init(table: string, def: TableDef): Promise<void> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#check();
       checkNewName(ctx, table);
       const d = normalizeDef(table, def);
@@ -91,7 +96,7 @@ export class SqlitePublication implements Publication {
   }
 
   describe(table: string): Promise<TableInfo | undefined> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#check();
       const s = this.#t.staged.get(table);
       const committed = getCatalog(ctx, table);
@@ -101,7 +106,7 @@ export class SqlitePublication implements Publication {
   }
 
   append(table: string, rows: Row[]): Promise<number> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#check();
       checkRows("append to", table, rows);
       if (rows.length === 0 && !this.#t.staged.has(table)) {
@@ -114,7 +119,7 @@ export class SqlitePublication implements Publication {
   }
 
   upsert(table: string, rows: Row[]): Promise<number> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#check();
       checkRows("upsert into", table, rows);
       const def = this.#t.staged.get(table)?.def ??
@@ -133,7 +138,7 @@ export class SqlitePublication implements Publication {
   }
 
   truncate(table: string): Promise<void> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#check();
       const s = this.#t.staged.get(table);
       if (s !== undefined) return clearPhysical(ctx, s);
@@ -156,7 +161,7 @@ export class SqlitePublication implements Publication {
   }
 
   read(table: string, opts?: ReadOptions): Promise<Row[]> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#check();
       const s = this.#t.staged.get(table);
       if (s !== undefined) return readStaged(ctx, s, opts);
@@ -166,7 +171,7 @@ export class SqlitePublication implements Publication {
   }
 
   count(table: string): Promise<number> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#check();
       const s = this.#t.staged.get(table);
       if (s !== undefined) return stagedCount(ctx, s);
@@ -175,14 +180,14 @@ export class SqlitePublication implements Publication {
   }
 
   sqlName(table: string): Promise<string> {
-    return settle(() => {
+    return this.#settle(() => {
       this.#check();
       return quoteId(this.#visible(table).physical);
     });
   }
 
   query(sql: string, params: unknown[], allowed: string[]): Promise<Row[]> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#check();
       this.#t.whole(allowed);
       return runQuery(
@@ -202,7 +207,7 @@ export class SqlitePublication implements Publication {
     // A statement on this connection runs synchronously to its end.
     _opts?: { signal?: AbortSignal },
   ): Promise<number> {
-    return settle(() => {
+    return this.#settle(() => {
       const ctx = this.#check();
       checkNewName(ctx, table);
       const committed = getCatalog(ctx, table);
@@ -235,8 +240,8 @@ export class SqlitePublication implements Publication {
     this.#caches.set(r.nodeId, r);
   }
 
-  commit(owner: { runId: string; nodeId?: string }): Promise<CommitSummary> {
-    return settle(() => {
+  commit(owner: CommitOwner): Promise<CommitSummary> {
+    return this.#settle(() => {
       const ctx = this.#check();
       let result: { summary: CommitSummary; drop: string[] };
       try {
@@ -258,7 +263,7 @@ export class SqlitePublication implements Publication {
   }
 
   discard(): Promise<void> {
-    return settle(() => {
+    return this.#settle(() => {
       if (this.#ended === undefined) this.#ended = "discarded";
       for (const s of this.#t.staged.values()) {
         dropPhysical(this.#ctx, s.physical);
