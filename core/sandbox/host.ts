@@ -14,6 +14,7 @@ import type { NodeSpec } from "../graph/graph.ts";
 import type { LogLevel, NodeState, Publication } from "../../stores/store.ts";
 import { fileLoader, type LoadedNode, type NodeLoader } from "./loader.ts";
 import { TableService } from "./_table_service.ts";
+import { readWorkerMessage } from "./_messages.ts";
 import {
   type CallMessage,
   type HostMessage,
@@ -153,15 +154,34 @@ export async function executeNode(
         message: "sent a message the host could not read",
       });
     };
-    worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+    const protocolError = (what: string) =>
+      finish(false, {
+        name: "ProtocolError",
+        message:
+          `${what}; a node talks to Runnel only through its SDK (table, parameter, state, log)`,
+      });
+    worker.onmessage = (e: MessageEvent<unknown>) => {
       if (settled) return;
-      const msg = e.data;
-      switch (msg?.t) {
+      try {
+        const read = readWorkerMessage(e.data);
+        if (!read.ok) protocolError(read.error);
+        else handleMessage(read.msg);
+      } catch (err) {
+        // Nothing a worker posts may reach the host's event loop as a throw.
+        protocolError(
+          `sent a message the host could not handle (${
+            err instanceof Error ? err.message : "unknown error"
+          })`,
+        );
+      }
+    };
+    const handleMessage = (msg: WorkerMessage) => {
+      switch (msg.t) {
         case "call":
           queue = queue.then(() => answer(msg));
           return;
         case "log":
-          exec.onLog(msg.level, String(msg.message));
+          exec.onLog(msg.level, msg.message);
           return;
         case "state":
           state = msg.state;
@@ -172,13 +192,6 @@ export async function executeNode(
         case "failed":
           finish(false, msg.error);
           return;
-        default:
-          finish(false, {
-            name: "ProtocolError",
-            message: `sent an unknown message ${
-              JSON.stringify(msg)?.slice(0, 80)
-            }`,
-          });
       }
     };
 
@@ -190,7 +203,31 @@ export async function executeNode(
       } catch (err) {
         reply = { t: "reply", id: msg.id, ok: false, error: toWireError(err) };
       }
-      if (!settled) worker.postMessage(reply);
+      if (settled) return;
+      try {
+        worker.postMessage(reply);
+      } catch (err) {
+        // The answer itself cannot cross (say, JSON nested too deep for
+        // structured clone): the call fails, and the node can say so.
+        try {
+          worker.postMessage(
+            {
+              t: "reply",
+              id: msg.id,
+              ok: false,
+              error: {
+                name: "DataError",
+                message:
+                  `the answer to ${msg.op} on "${msg.port}" could not be sent to the node: ${
+                    err instanceof Error ? err.message : String(err)
+                  }`,
+              },
+            } satisfies HostMessage,
+          );
+        } catch {
+          protocolError("could not be sent an answer");
+        }
+      }
     };
 
     const start: HostMessage = {

@@ -108,10 +108,46 @@ export type WorkerMessage =
 /** Everything the host posts. */
 export type HostMessage = StartMessage | ReplyMessage;
 
-/** Converts anything thrown into a {@link WireError}. */
+/**
+ * Converts anything thrown into a {@link WireError}, and never throws
+ * itself: node code may throw a Proxy, a revoked Proxy, or an object whose
+ * `toString` throws, and the failure must still be reported at once.
+ */
 export function toWireError(err: unknown): WireError {
-  if (err instanceof Error) {
-    return { name: err.name, message: err.message, stack: err.stack };
+  try {
+    if (err instanceof Error) {
+      const stack = err.stack;
+      return {
+        name: textOf(() => err.name, "Error"),
+        message: textOf(() => err.message, ""),
+        ...(typeof stack === "string" ? { stack } : {}),
+      };
+    }
+  } catch {
+    // instanceof or a getter threw: describe it below
   }
-  return { name: "Error", message: String(err) };
+  return {
+    name: "Error",
+    message: textOf(
+      () => String(err),
+      `threw a value that cannot be shown as text (${typeofSafe(err)})`,
+    ),
+  };
+}
+
+function textOf(get: () => unknown, fallback: string): string {
+  try {
+    const v = get();
+    return typeof v === "string" ? v : String(v);
+  } catch {
+    return fallback;
+  }
+}
+
+function typeofSafe(v: unknown): string {
+  try {
+    return typeof v;
+  } catch {
+    return "unknown";
+  }
 }

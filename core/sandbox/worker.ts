@@ -78,7 +78,7 @@ scope.close = () => {
 };
 self.addEventListener("error", (e: ErrorEvent) => {
   e.preventDefault();
-  fail(e.message, e.error instanceof Error ? e.error.stack : undefined);
+  fail(e.message, toWireError(e.error).stack);
 });
 self.addEventListener("unhandledrejection", (e: PromiseRejectionEvent) => {
   e.preventDefault();

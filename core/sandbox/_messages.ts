@@ -1,0 +1,185 @@
+/**
+ * Messages from a worker are untrusted input: node code can post anything
+ * structured clone carries (BigInts, cycles, Maps, objects whose
+ * `toString` throws). {@link readWorkerMessage} accepts only the shapes
+ * of the protocol, with plain values, and says what is wrong otherwise;
+ * the host then fails that node and nothing else.
+ *
+ * @module
+ */
+
+import type { TableOp, WireError, WorkerMessage } from "./protocol.ts";
+
+const OPS: ReadonlySet<string> = new Set<TableOp>([
+  "describe",
+  "init",
+  "append",
+  "upsert",
+  "replace",
+  "truncate",
+  "read",
+  "count",
+  "exists",
+  "readSql",
+]);
+
+const LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
+
+/** How deeply a node's state may nest (the same limit as Json values). */
+export const MAX_STATE_DEPTH = 64;
+
+/** The longest text accepted for names in messages (ports, error names). */
+const MAX_NAME = 1_000;
+
+/** A worker message after checking, or why it was refused. */
+export type ReadMessage =
+  | { ok: true; msg: WorkerMessage }
+  | { ok: false; error: string };
+
+const refuse = (error: string): ReadMessage => ({ ok: false, error });
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** What `v` is, in a few words, without calling anything on it. */
+function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") {
+    const name = Object.getPrototypeOf(v)?.constructor?.name;
+    return typeof name === "string" && name !== "Object"
+      ? `a ${name}`
+      : "an object";
+  }
+  return `a ${typeof v}`;
+}
+
+/**
+ * Why `v` is not a JSON value (plain objects, arrays, strings, finite
+ * numbers, booleans and null, nested at most `maxDepth` deep, no cycles),
+ * or undefined when it is one.
+ */
+export function jsonProblem(v: unknown, maxDepth: number): string | undefined {
+  const stack: [unknown, number][] = [[v, 0]];
+  const path = new Set<object>();
+  // Depth-first with explicit exits, so cycles are told from shared values.
+  const exits: object[] = [];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (x === EXIT) {
+      path.delete(exits.pop()!);
+      continue;
+    }
+    switch (typeof x) {
+      case "string":
+      case "boolean":
+        continue;
+      case "number":
+        if (!Number.isFinite(x)) return `it holds the number ${x}`;
+        continue;
+      case "object":
+        break;
+      default:
+        return `it holds ${kindOf(x)}`;
+    }
+    if (x === null) continue;
+    if (!Array.isArray(x) && !isPlainObject(x)) return `it holds ${kindOf(x)}`;
+    if (path.has(x)) return "it refers to itself (a cycle)";
+    if (depth >= maxDepth) return `it nests deeper than ${maxDepth} levels`;
+    path.add(x);
+    exits.push(x);
+    stack.push([EXIT, depth]);
+    const values = Array.isArray(x) ? x : Object.values(x);
+    for (const child of values) stack.push([child, depth + 1]);
+  }
+  return undefined;
+}
+
+const EXIT = Symbol("exit");
+
+function wireError(v: unknown): WireError | undefined {
+  if (!isPlainObject(v)) return undefined;
+  const { name, message, stack } = v;
+  if (typeof name !== "string" || typeof message !== "string") return undefined;
+  if (stack !== undefined && typeof stack !== "string") return undefined;
+  return {
+    name: name.slice(0, MAX_NAME),
+    message,
+    ...(stack === undefined ? {} : { stack }),
+  };
+}
+
+/** Checks one message a worker posted. */
+export function readWorkerMessage(data: unknown): ReadMessage {
+  if (!isPlainObject(data) || typeof data.t !== "string") {
+    return refuse(`sent ${kindOf(data)} instead of a protocol message`);
+  }
+  switch (data.t) {
+    case "call": {
+      const { id, op, port } = data;
+      if (!Number.isSafeInteger(id) || (id as number) < 0) {
+        return refuse("sent a table call without a valid id");
+      }
+      if (typeof op !== "string" || !OPS.has(op)) {
+        return refuse("sent a table call for an unknown operation");
+      }
+      if (typeof port !== "string" || port.length > MAX_NAME) {
+        return refuse("sent a table call without a port name");
+      }
+      return {
+        ok: true,
+        msg: {
+          t: "call",
+          id: id as number,
+          op: op as TableOp,
+          port,
+          args: data.args,
+        },
+      };
+    }
+    case "log": {
+      const { level, message } = data;
+      if (typeof level !== "string" || !LEVELS.has(level)) {
+        return refuse(
+          `sent a log line with an unknown level (${kindOf(level)})`,
+        );
+      }
+      if (typeof message !== "string") {
+        return refuse(
+          `sent a log line whose message is ${kindOf(message)}, not text`,
+        );
+      }
+      return {
+        ok: true,
+        msg: { t: "log", level: level as "info", message },
+      };
+    }
+    case "state": {
+      const { state } = data;
+      if (!isPlainObject(state)) {
+        return refuse(`sent a state that is ${kindOf(state)}, not an object`);
+      }
+      const problem = jsonProblem(state, MAX_STATE_DEPTH);
+      if (problem !== undefined) {
+        return refuse(`sent a state that is not JSON: ${problem}`);
+      }
+      return { ok: true, msg: { t: "state", state } };
+    }
+    case "done":
+      return { ok: true, msg: { t: "done" } };
+    case "failed": {
+      const error = wireError(data.error);
+      if (error === undefined) {
+        return refuse("reported a failure in a form the host cannot read");
+      }
+      return { ok: true, msg: { t: "failed", error } };
+    }
+    default:
+      return refuse(
+        `sent an unknown message type "${String(data.t).slice(0, 40)}"`,
+      );
+  }
+}

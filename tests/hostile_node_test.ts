@@ -1,0 +1,184 @@
+// Hostile nodes: forged protocol messages of every type, throws that cannot
+// be turned into text, and data the host cannot send back. Each fails its
+// own node with a clear message, at once; the host, the run's records and
+// an independent node in the same run are unharmed.
+
+import assert from "node:assert/strict";
+import { createServer } from "../server/mod.ts";
+import { graphYml, makeApp, runOnce } from "./_helpers.ts";
+
+const GOOD = `export default async ({ table }) => {
+  const t = table("good_out", "w");
+  await t.init({ schema: { v: "Integer" } });
+  await t.append({ v: 1 });
+};`;
+
+/** A node whose body is `body`, next to a well-behaved one. */
+async function hostileApp(body: string): Promise<string> {
+  return await makeApp({
+    "graph.yml": graphYml([
+      {
+        file: "bad.ts",
+        title: "Bad",
+        outputs: ["bad_out"],
+        extra: "timeout: 20s",
+      },
+      { file: "good.ts", title: "Good", outputs: ["good_out"] },
+    ]),
+    "bad.ts": `export default async ({ table, log, state }) => {\n${body}\n};`,
+    "good.ts": GOOD,
+  });
+}
+
+interface Case {
+  name: string;
+  body: string;
+  /** What the bad node's error must say. */
+  error: RegExp;
+}
+
+const wait = "await new Promise((r) => setTimeout(r, 15000));";
+
+const CASES: Case[] = [
+  {
+    name: "log whose level and message are objects",
+    body:
+      `self.postMessage({ t: "log", level: { x: 1 }, message: { toString: 1 } }); ${wait}`,
+    error: /sent a log line with an unknown level/,
+  },
+  {
+    name: "log whose message is not text",
+    body:
+      `self.postMessage({ t: "log", level: "info", message: { toString: 1 } }); ${wait}`,
+    error: /sent a log line whose message is an object, not text/,
+  },
+  {
+    name: "state holding a BigInt",
+    body: `self.postMessage({ t: "state", state: { n: 10n } }); ${wait}`,
+    error: /sent a state that is not JSON: it holds a bigint/,
+  },
+  {
+    name: "state that refers to itself",
+    body:
+      `const s = { a: 1 }; s.self = s; self.postMessage({ t: "state", state: s }); ${wait}`,
+    error: /sent a state that is not JSON: it refers to itself \(a cycle\)/,
+  },
+  {
+    name: "state that is not an object",
+    body: `self.postMessage({ t: "state", state: 42 }); ${wait}`,
+    error: /sent a state that is a number, not an object/,
+  },
+  {
+    name: "state holding a Map",
+    body:
+      `self.postMessage({ t: "state", state: { m: new Map([[1, 2]]) } }); ${wait}`,
+    error: /sent a state that is not JSON: it holds a Map/,
+  },
+  {
+    name: "state nested too deep",
+    body:
+      `let s = {}; const top = s; for (let i = 0; i < 100; i++) { s.a = {}; s = s.a; } self.postMessage({ t: "state", state: top }); ${wait}`,
+    error: /sent a state that is not JSON: it nests deeper than 64 levels/,
+  },
+  {
+    name: "table call with a bad id",
+    body:
+      `self.postMessage({ t: "call", id: "x", op: "read", port: "bad_out" }); ${wait}`,
+    error: /sent a table call without a valid id/,
+  },
+  {
+    name: "table call for an unknown operation",
+    body:
+      `self.postMessage({ t: "call", id: 99, op: "drop", port: "bad_out" }); ${wait}`,
+    error: /sent a table call for an unknown operation/,
+  },
+  {
+    name: "failure report in the wrong shape",
+    body:
+      `self.postMessage({ t: "failed", error: { name: {}, message: 5 } }); ${wait}`,
+    error: /reported a failure in a form the host cannot read/,
+  },
+  {
+    name: "unknown message type",
+    body: `self.postMessage({ t: "reply", id: 1, ok: true }); ${wait}`,
+    error: /sent an unknown message type "reply"/,
+  },
+  {
+    name: "a message that is not an object",
+    body: `self.postMessage("hello"); ${wait}`,
+    error: /sent a string instead of a protocol message/,
+  },
+  {
+    name: "a message that is a Date",
+    body: `self.postMessage(new Date()); ${wait}`,
+    error: /sent a Date instead of a protocol message/,
+  },
+  {
+    name: "throws an object whose toString throws",
+    body: `throw { toString() { throw new Error("no text for you"); } };`,
+    error: /threw a value that cannot be shown as text \(object\)/,
+  },
+  {
+    name: "throws a revoked Proxy",
+    body:
+      `const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); throw proxy;`,
+    error: /threw a value that cannot be shown as text/,
+  },
+  {
+    name: "throws a Proxy of an Error whose traps throw",
+    body:
+      `throw new Proxy(new Error("x"), { get() { throw new Error("trap"); }, getPrototypeOf() { throw new Error("trap"); } });`,
+    error: /threw a value that cannot be shown as text/,
+  },
+  {
+    name: "rejects, unhandled, with a value that cannot be shown",
+    body: `Promise.reject({ toString() { throw 1; } }); ${wait}`,
+    error:
+      /unhandled promise rejection: threw a value that cannot be shown as text/,
+  },
+  {
+    name: "throws null",
+    body: `throw null;`,
+    error: /^null$/,
+  },
+];
+
+for (const c of CASES) {
+  Deno.test(`hostile node: ${c.name}`, async () => {
+    const dir = await hostileApp(c.body);
+    const result = await runOnce(dir);
+    assert.equal(result.status, "failed");
+    const bad = result.nodes.find((n) => n.id === "bad")!;
+    const good = result.nodes.find((n) => n.id === "good")!;
+    assert.equal(bad.status, "failed");
+    assert.match(bad.error ?? "", c.error);
+    assert.doesNotMatch(bad.error ?? "", /timed out/);
+    assert.equal(good.status, "succeeded");
+  });
+}
+
+Deno.test("hostile nodes under runnel serve: each run records the failure and the server keeps answering", async () => {
+  const s = await createServer({
+    appDir: await hostileApp(CASES[0]!.body),
+    watch: false,
+  });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const res = await s.app.request("/api/runs", { method: "POST" });
+      assert.equal(res.status, 202);
+      const { runId } = await res.json();
+      await s.idle();
+      const run = await (await s.app.request(`/api/runs/${runId}`)).json();
+      assert.equal(run.run.status, "failed");
+      const byId = new Map<string, { status: string; error?: string }>(
+        run.nodes.map((n: { id: string }) => [n.id, n]),
+      );
+      assert.match(byId.get("bad")?.error ?? "", CASES[0]!.error);
+      // Ran the first time, unchanged (so cached) the second.
+      assert.equal(byId.get("good")?.status, i === 0 ? "succeeded" : "cached");
+    }
+    assert.equal((await s.app.request("/api/graph")).status, 200);
+  } finally {
+    await s.close();
+  }
+});
