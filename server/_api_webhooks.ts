@@ -12,17 +12,17 @@ import { DataError, StoreError } from "../core/errors.ts";
 import { bearerOf, sameSecret, webhookToken } from "./_auth.ts";
 import type { ServerContext } from "./_context.ts";
 import { sendError, sendJson } from "./_json.ts";
-import { parseWebhookBody } from "./_webhook_parse.ts";
+import { decodeBody, parseWebhookBody } from "./_webhook_parse.ts";
 
 /** Reads at most `max` bytes of the body; undefined when it is larger. */
 async function readCapped(
   c: Context,
   max: number,
-): Promise<string | undefined> {
+): Promise<Uint8Array | undefined> {
   const declared = Number(c.req.header("content-length"));
   if (Number.isFinite(declared) && declared > max) return undefined;
   const body = c.req.raw.body;
-  if (body === null) return "";
+  if (body === null) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = body.getReader();
@@ -42,7 +42,7 @@ async function readCapped(
     all.set(ch, at);
     at += ch.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 function givenToken(c: Context): string | undefined {
@@ -83,8 +83,8 @@ export function webhookRoutes(app: Hono, ctx: ServerContext): void {
       );
     }
     const max = ctx.limits.webhookMaxBytes;
-    const text = await readCapped(c, max);
-    if (text === undefined) {
+    const bytes = await readCapped(c, max);
+    if (bytes === undefined) {
       return sendError(
         c,
         413,
@@ -93,7 +93,12 @@ export function webhookRoutes(app: Hono, ctx: ServerContext): void {
         } bytes: send the records in smaller batches; nothing was written`,
       );
     }
-    const parsed = parseWebhookBody(text, c.req.header("content-type"));
+    const decoded = decodeBody(bytes);
+    if ("error" in decoded) return sendError(c, 400, decoded.error);
+    const parsed = parseWebhookBody(
+      decoded.text,
+      c.req.header("content-type"),
+    );
     if (!parsed.ok) return sendError(c, parsed.status, parsed.error);
     try {
       const received = await ctx.webhooks.append(

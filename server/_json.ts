@@ -20,9 +20,34 @@ function replacer(_key: string, v: unknown): unknown {
   return v;
 }
 
-/** Serializes `data` with the replacements above. */
+/** Nesting kept when a value is too deep to serialize whole. */
+const SHOWN_DEPTH = 64;
+
+/** A copy of `v` whose parts below {@link SHOWN_DEPTH} levels are replaced by a note. */
+function clipDeep(v: unknown, depth = 0): unknown {
+  if (typeof v !== "object" || v === null || v instanceof Uint8Array) return v;
+  if (v instanceof Date) return v;
+  if (depth >= SHOWN_DEPTH) {
+    return `[nested deeper than ${SHOWN_DEPTH} levels: not shown]`;
+  }
+  if (Array.isArray(v)) return v.map((x) => clipDeep(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = clipDeep(x, depth + 1);
+  return out;
+}
+
+/**
+ * Serializes `data` with the replacements above. Values nested too deep
+ * for the serializer (stored before Runnel refused them) are shown cut
+ * short rather than failing the whole answer.
+ */
 export function toJson(data: unknown): string {
-  return JSON.stringify(data, replacer);
+  try {
+    return JSON.stringify(data, replacer);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return JSON.stringify(clipDeep(data), replacer);
+  }
 }
 
 /** A JSON response with {@link toJson}. */

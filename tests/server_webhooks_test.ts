@@ -281,3 +281,49 @@ Deno.test("webhooks: after .runnel/ is deleted under the server, nothing is ackn
     await s.close();
   }
 });
+
+storeTest(
+  "webhooks: bodies neither store can keep as they are get 400 with what is wrong, and nothing is written",
+  async (st) => {
+    const s = await hookServer(st);
+    try {
+      const bad: [string | Uint8Array<ArrayBuffer>, RegExp][] = [
+        [
+          new Uint8Array([
+            0x7b,
+            0x22,
+            0x61,
+            0x22,
+            0x3a,
+            0x22,
+            0xff,
+            0x22,
+            0x7d,
+          ]),
+          /^The body is not valid UTF-8 \(byte 7 of 9, 0xff\)/,
+        ],
+        ['{"n":1e400}', /holds the number Infinity.*1e400/],
+        ['{"s":"\\ud800"}', /lone surrogate/],
+        [
+          `{"kind":"deep","a":${"[".repeat(5000)}${"]".repeat(5000)}}`,
+          /nests deeper than 64 levels/,
+        ],
+      ];
+      for (const [body, re] of bad) {
+        const res = await s.app.request("/webhooks/events", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        assert.equal(res.status, 400);
+        assert.match((await res.json()).error, re);
+      }
+      const ok = await send(s, JSON.stringify({ kind: "fine" }));
+      assert.equal(ok.status, 200);
+      const rows = await s.store.readRows("events");
+      assert.deepEqual(rows.map((r) => r.record), [{ kind: "fine" }]);
+    } finally {
+      await s.close();
+    }
+  },
+);

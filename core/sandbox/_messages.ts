@@ -8,6 +8,7 @@
  * @module
  */
 
+import { jsonProblem } from "../schema/json.ts";
 import type { TableOp, WireError, WorkerMessage } from "./protocol.ts";
 
 const OPS: ReadonlySet<string> = new Set<TableOp>([
@@ -24,9 +25,6 @@ const OPS: ReadonlySet<string> = new Set<TableOp>([
 ]);
 
 const LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
-
-/** How deeply a node's state may nest (the same limit as Json values). */
-export const MAX_STATE_DEPTH = 64;
 
 /** The longest text accepted for names in messages (ports, error names). */
 const MAX_NAME = 1_000;
@@ -56,49 +54,6 @@ function kindOf(v: unknown): string {
   }
   return `a ${typeof v}`;
 }
-
-/**
- * Why `v` is not a JSON value (plain objects, arrays, strings, finite
- * numbers, booleans and null, nested at most `maxDepth` deep, no cycles),
- * or undefined when it is one.
- */
-export function jsonProblem(v: unknown, maxDepth: number): string | undefined {
-  const stack: [unknown, number][] = [[v, 0]];
-  const path = new Set<object>();
-  // Depth-first with explicit exits, so cycles are told from shared values.
-  const exits: object[] = [];
-  while (stack.length > 0) {
-    const [x, depth] = stack.pop()!;
-    if (x === EXIT) {
-      path.delete(exits.pop()!);
-      continue;
-    }
-    switch (typeof x) {
-      case "string":
-      case "boolean":
-        continue;
-      case "number":
-        if (!Number.isFinite(x)) return `it holds the number ${x}`;
-        continue;
-      case "object":
-        break;
-      default:
-        return `it holds ${kindOf(x)}`;
-    }
-    if (x === null) continue;
-    if (!Array.isArray(x) && !isPlainObject(x)) return `it holds ${kindOf(x)}`;
-    if (path.has(x)) return "it refers to itself (a cycle)";
-    if (depth >= maxDepth) return `it nests deeper than ${maxDepth} levels`;
-    path.add(x);
-    exits.push(x);
-    stack.push([EXIT, depth]);
-    const values = Array.isArray(x) ? x : Object.values(x);
-    for (const child of values) stack.push([child, depth + 1]);
-  }
-  return undefined;
-}
-
-const EXIT = Symbol("exit");
 
 function wireError(v: unknown): WireError | undefined {
   if (!isPlainObject(v)) return undefined;
@@ -162,7 +117,7 @@ export function readWorkerMessage(data: unknown): ReadMessage {
       if (!isPlainObject(state)) {
         return refuse(`sent a state that is ${kindOf(state)}, not an object`);
       }
-      const problem = jsonProblem(state, MAX_STATE_DEPTH);
+      const problem = jsonProblem(state);
       if (problem !== undefined) {
         return refuse(`sent a state that is not JSON: ${problem}`);
       }

@@ -8,3 +8,4 @@
 
 export * from "./schema.ts";
 export * from "./canonical.ts";
+export * from "./json.ts";

@@ -17,6 +17,7 @@
  */
 
 import { canonicalDecimal, canonicalTime } from "./canonical.ts";
+import { jsonProblem } from "./json.ts";
 
 /** The column types a table schema may use. */
 export const COLUMN_TYPES = [
@@ -192,27 +193,10 @@ export function coerceValue(type: ColumnType, v: unknown): unknown {
       if (typeof v === "string") return canonicalTime(v) ?? INVALID;
       return INVALID;
     case "Json":
-      return isJsonValue(v, 0) ? v : INVALID;
+      return jsonProblem(v, { allowUndefinedMembers: true }) === undefined
+        ? v
+        : INVALID;
   }
-}
-
-function isJsonValue(v: unknown, depth: number): boolean {
-  if (depth > 64) return false;
-  if (v === null) return true;
-  switch (typeof v) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(v);
-    case "object":
-      if (Array.isArray(v)) return v.every((x) => isJsonValue(x, depth + 1));
-      if (Object.getPrototypeOf(v) !== Object.prototype) return false;
-      return Object.values(v as Record<string, unknown>).every((x) =>
-        x === undefined || isJsonValue(x, depth + 1)
-      );
-  }
-  return false;
 }
 
 /** Where a row batch failed coercion. */
