@@ -12,10 +12,16 @@ import {
   UsageError,
 } from "../core/errors.ts";
 import type { CliParam } from "../core/params/params.ts";
-import type { NodeStatusCounts, RunRecord } from "../stores/store.ts";
+import type {
+  LogRecord,
+  NodeStatusCounts,
+  RunRecord,
+} from "../stores/store.ts";
 import type { ServerContext } from "./_context.ts";
 import { iso, sendError, sendJson } from "./_json.ts";
 import { nodeRunView } from "./_api_graph.ts";
+import { wholeNumber } from "./_api_tables.ts";
+import type { Secrets } from "./_secrets.ts";
 import { GraphUnavailableError, RunBusyError } from "./_runs.ts";
 
 const MAX_RUNS = 1000;
@@ -169,6 +175,18 @@ async function readJsonBody(c: Context): Promise<
   }
 }
 
+/** Log lines per page of a run's logs. */
+const LOG_PAGE = 1000;
+
+function logView(l: LogRecord, s: Secrets) {
+  return {
+    nodeId: l.nodeId,
+    ts: l.ts.toISOString(),
+    level: l.level,
+    message: s.redact(l.message),
+  };
+}
+
 /** Registers the run and event routes. */
 export function runRoutes(app: Hono, ctx: ServerContext): void {
   app.get("/api/runs", async (c) => {
@@ -213,24 +231,66 @@ export function runRoutes(app: Hono, ctx: ServerContext): void {
           },
           nodes: [],
           logs: [],
+          logsMore: false,
         });
       }
       return sendError(c, 404, `No run "${id}": list runs with GET /api/runs`);
     }
     const s = ctx.secrets;
     const nodes = await ctx.store.listNodeRuns(run.id);
-    const logs = await ctx.store.listLogs(run.id);
+    // The first page; the rest through GET /api/runs/:id/logs.
+    const logs = await ctx.store.listLogs(run.id, undefined, {
+      offset: 0,
+      limit: LOG_PAGE + 1,
+    });
     return sendJson(c, {
       run: runView(run, ctx),
       // Whether this server is running it (and can stop it).
       active: ctx.runs.active?.runId === run.id,
       nodes: nodes.map((n) => ({ id: n.nodeId, ...nodeRunView(n, s) })),
-      logs: logs.map((l) => ({
-        nodeId: l.nodeId,
-        ts: l.ts.toISOString(),
-        level: l.level,
-        message: s.redact(l.message),
-      })),
+      logs: logs.slice(0, LOG_PAGE).map((l) => logView(l, s)),
+      logsMore: logs.length > LOG_PAGE,
+    });
+  });
+
+  app.get("/api/runs/:id/logs", async (c) => {
+    const run = await findRun(ctx, c.req.param("id"));
+    if (typeof run === "string") return sendError(c, 404, run);
+    if (run === undefined) {
+      return sendError(
+        c,
+        404,
+        `No run "${c.req.param("id")}": list runs with GET /api/runs`,
+      );
+    }
+    const offset = wholeNumber(
+      "offset",
+      c.req.query("offset"),
+      0,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
+    if (typeof offset === "string") return sendError(c, 400, offset);
+    const limit = wholeNumber(
+      "limit",
+      c.req.query("limit"),
+      LOG_PAGE,
+      1,
+      LOG_PAGE,
+    );
+    if (typeof limit === "string") return sendError(c, 400, limit);
+    const node = c.req.query("node") || undefined;
+    const logs = await ctx.store.listLogs(run.id, node, {
+      offset,
+      limit: limit + 1,
+    });
+    return sendJson(c, {
+      runId: run.id,
+      node: node ?? null,
+      offset,
+      limit,
+      logs: logs.slice(0, limit).map((l) => logView(l, ctx.secrets)),
+      more: logs.length > limit,
     });
   });
 

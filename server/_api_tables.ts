@@ -32,7 +32,8 @@ function tableView(t: TableInfo, ctx: ServerContext) {
 }
 
 /** A non-negative whole number from a query value, or an error message. */
-function wholeNumber(
+/** A whole-number query parameter within [min, max], or why it is not one. */
+export function wholeNumber(
   name: string,
   v: string | undefined,
   fallback: number,

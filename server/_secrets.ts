@@ -11,13 +11,8 @@ import {
   extractParameters,
   type ParameterDecl,
 } from "../core/params/params.ts";
+import { MASK, Redactor } from "../core/params/redact.ts";
 import { sqlNodeParameters } from "../core/sql/node.ts";
-
-/** What replaces a secret value. */
-export const MASK = "***";
-
-/** Secret values shorter than this are not searched for in free text (they would mangle it). */
-const MIN_REDACT = 4;
 
 /** Declarations of a node, read from its source; empty when it cannot be read. */
 export async function nodeDecls(node: NodeSpec): Promise<ParameterDecl[]> {
@@ -81,26 +76,7 @@ export function parameterViews(
 }
 
 /** Secret values the server knows of, and their redaction from text. */
-export class Secrets {
-  readonly #values = new Set<string>();
-  #re: RegExp | undefined;
-
-  /** Remembers values to redact (non-strings are stringified; short ones ignored). */
-  add(...values: unknown[]): void {
-    for (const v of values) {
-      if (v === undefined || v === null) continue;
-      const items = Array.isArray(v) ? v : [v];
-      for (const item of items) {
-        const s = typeof item === "string" ? item : JSON.stringify(item);
-        if (s === undefined || s.length < MIN_REDACT || this.#values.has(s)) {
-          continue;
-        }
-        this.#values.add(s);
-        this.#re = undefined;
-      }
-    }
-  }
-
+export class Secrets extends Redactor {
   /** Learns the secret defaults and graph.yml values of every node of `graph`. */
   async learnGraph(graph: Graph): Promise<void> {
     for (const node of graph.nodes) {
@@ -109,21 +85,5 @@ export class Secrets {
         this.add(d.default, node.parameterValues[d.name]);
       }
     }
-  }
-
-  /** `text` with every known secret value replaced by {@link MASK}. */
-  redact(text: string): string {
-    if (this.#values.size === 0) return text;
-    this.#re ??= new RegExp(
-      [...this.#values].sort((a, b) => b.length - a.length)
-        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"),
-      "g",
-    );
-    return text.replace(this.#re, MASK);
-  }
-
-  /** {@link redact} for an optional string. */
-  redactOpt(text: string | undefined): string | undefined {
-    return text === undefined ? undefined : this.redact(text);
   }
 }

@@ -3,13 +3,13 @@
  * JSON Lines (one object per line). The format comes from the content
  * type when it says so, else from the body itself. Every record must be a
  * JSON object that both stores can keep as it is (UTF-8 text, no lone
- * surrogates, finite numbers, at most {@link MAX_JSON_DEPTH} levels deep);
+ * surrogates, finite numbers, at most 64 levels deep: `MAX_JSON_DEPTH`);
  * anything else rejects the whole request.
  *
  * @module
  */
 
-import { jsonProblem, MAX_JSON_DEPTH } from "../core/schema/json.ts";
+import { jsonProblem } from "../core/schema/json.ts";
 
 /** A parsed body, or why it was refused (with the HTTP status to answer). */
 export type ParseResult =

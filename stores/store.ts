@@ -235,6 +235,12 @@ export interface Publication {
   discard(): Promise<void>;
 }
 
+/** A page of log lines: `limit` lines from the `offset`-th (0-based). */
+export interface LogPage {
+  offset: number;
+  limit: number;
+}
+
 /** Who commits a publication, and the records that go with it. */
 export interface CommitOwner {
   runId: string;
@@ -291,8 +297,15 @@ export interface Store {
    */
   countNodeRuns(runIds: string[]): Promise<Map<string, NodeStatusCounts>>;
   appendLogs(logs: LogRecord[]): Promise<void>;
-  /** In the order they were appended. */
-  listLogs(runId: string, nodeId?: string): Promise<LogRecord[]>;
+  /**
+   * In the order they were appended: all of them, or the page `page`
+   * (lines `offset` to `offset + limit - 1`).
+   */
+  listLogs(
+    runId: string,
+    nodeId?: string,
+    page?: LogPage,
+  ): Promise<LogRecord[]>;
 
   getState(nodeId: string): Promise<NodeState>;
 

@@ -120,7 +120,7 @@ export function registerRecordTests(test: ContractTest): void {
     assert.deepEqual(await s.countNodeRuns([]), new Map());
   });
 
-  test("logs: appended in order, filtered by node", async (h) => {
+  test("logs: appended in order, filtered by node, read in pages", async (h) => {
     const s = h.store;
     await s.createRun(run("r1", "2024-01-01T00:00:00.000Z"));
     const t = (ms: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, 0, ms));
@@ -139,5 +139,14 @@ export function registerRecordTests(test: ContractTest): void {
     assert.deepEqual(await s.listLogs("r1", "a"), [first[0], second[0]]);
     assert.deepEqual(await s.listLogs("r2"), [second[1]]);
     assert.deepEqual(await s.listLogs("r1", "zzz"), []);
+    // Pages, of all lines or of one node's.
+    const all = [...first, second[0]];
+    const page = (offset: number, limit: number, node?: string) =>
+      s.listLogs("r1", node, { offset, limit });
+    assert.deepEqual(await page(0, 2), all.slice(0, 2));
+    assert.deepEqual(await page(1, 2), all.slice(1, 3));
+    assert.deepEqual(await page(2, 10), all.slice(2));
+    assert.deepEqual(await page(3, 10), []);
+    assert.deepEqual(await page(1, 1, "a"), [second[0]]);
   });
 }

@@ -1,6 +1,7 @@
 // Running graphs: ordering, failure isolation, logs and run records.
 
 import assert from "node:assert/strict";
+import { MAX_LOG_LINES } from "../core/run/_log_budget.ts";
 import { graphYml, makeApp, storeTest, writeFiles } from "./_helpers.ts";
 
 const writer = (table: string, rows: string, fail = false) =>
@@ -178,5 +179,41 @@ storeTest(
     assert.equal(r.status, "succeeded");
     assert.ok(max > 1 && max <= 3, `max concurrency was ${max}`);
     assert.deepEqual(await s.readTable(dir, "total"), [{ s: 15 }]);
+  },
+);
+
+storeTest(
+  "a node that floods its log keeps the first lines, cut short, and one line saying how much was left out",
+  async (s) => {
+    const dir = await makeApp({
+      "graph.yml": graphYml([{ file: "noisy.ts", outputs: ["out"] }]),
+      "noisy.ts": `export default async ({ table, log }) => {
+        log.info("x".repeat(100_000));
+        for (let i = 0; i < 12_000; i++) log.info("line " + i);
+        const t = table("out", "w");
+        await t.init({ schema: { v: "Integer" } });
+        await t.append({ v: 1 });
+      };`,
+    });
+    const result = await s.runOnce(dir);
+    assert.equal(result.status, "succeeded");
+    const store = await s.open(dir);
+    try {
+      const logs = await store.listLogs(result.runId, "noisy");
+      assert.equal(logs.length, MAX_LOG_LINES + 1);
+      assert.match(
+        logs[0]!.message,
+        /^x{16384}… \[83,616 more characters not kept\]$/,
+      );
+      assert.equal(logs[1]!.message, "line 0");
+      assert.equal(logs.at(-2)!.message, `line ${MAX_LOG_LINES - 2}`);
+      assert.equal(logs.at(-1)!.level, "warn");
+      assert.match(
+        logs.at(-1)!.message,
+        /^\[log truncated: 2,001 more line\(s\), [\d,]+ characters, were not kept; a node run keeps at most 10,000 lines and 1,048,576 characters of log\]$/,
+      );
+    } finally {
+      await store.close();
+    }
   },
 );

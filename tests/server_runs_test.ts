@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "../server/mod.ts";
 import { copyLeads, readSse } from "../server/_test_util.ts";
-import { makeApp, runOnce } from "./_helpers.ts";
+import { graphYml, makeApp, runOnce } from "./_helpers.ts";
 import { openStore } from "../stores/mod.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -150,5 +150,53 @@ Deno.test("server: closing interrupts the running run and records it", async () 
     assert.equal((await store.getRun(runId))?.status, "failed");
   } finally {
     await store.close();
+  }
+});
+
+Deno.test("server API: a run's logs come a page at a time", async () => {
+  const dir = await makeApp({
+    "graph.yml": graphYml([{ file: "chatty.ts", outputs: ["out"] }]),
+    "chatty.ts": `export default async ({ table, log }) => {
+      for (let i = 0; i < 2500; i++) log.info("line " + i);
+      const t = table("out", "w");
+      await t.init({ schema: { v: "Integer" } });
+      await t.append({ v: 1 });
+    };`,
+  });
+  const s = await serve(dir);
+  try {
+    const r = await json(s, "/api/runs", post({}));
+    assert.equal(r.status, 202);
+    const runId = (r.body as Any).runId;
+    await s.idle();
+    const run = (await json(s, `/api/runs/${runId}`)).body as Any;
+    assert.equal(run.logs.length, 1000);
+    assert.equal(run.logsMore, true);
+    assert.equal(run.logs[999].message, "line 999");
+    const page = async (q: string) =>
+      (await json(s, `/api/runs/${runId}/logs${q}`)).body as Any;
+    const second = await page("?offset=1000");
+    assert.equal(second.logs.length, 1000);
+    assert.equal(second.logs[0].message, "line 1000");
+    assert.equal(second.more, true);
+    const last = await page("?offset=2000&limit=1000&node=chatty");
+    assert.deepEqual(
+      last.logs.map((l: Any) => l.message),
+      Array.from(
+        { length: 500 },
+        (_, i) => `line ${2000 + i}`,
+      ),
+    );
+    assert.equal(last.more, false);
+    assert.deepEqual((await page("?node=nobody")).logs, []);
+    const bad = await json(s, `/api/runs/${runId}/logs?limit=5000`);
+    assert.equal(bad.status, 400);
+    assert.match(
+      (bad.body as Any).error,
+      /limit must be a whole number from 1 to 1,000/,
+    );
+    assert.equal((await json(s, "/api/runs/nope/logs")).status, 404);
+  } finally {
+    await s.close();
   }
 });

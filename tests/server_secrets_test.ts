@@ -1,10 +1,13 @@
-// Secret parameters never leave the dev server in clear: not in node
-// details, run records, logs, errors or events.
+// Secret parameters never appear in clear: not in the dev server's node
+// details, run records, logs, errors or events, not in the CLI's output,
+// and not in the store.
 
 import assert from "node:assert/strict";
 import { createServer } from "../server/mod.ts";
 import { readSse } from "../server/_test_util.ts";
+import { openStore } from "../stores/mod.ts";
 import { makeApp } from "./_helpers.ts";
+import { runnel } from "./_cli.ts";
 
 const GRAPH = `title: Secrets
 functions:
@@ -105,5 +108,39 @@ Deno.test("secrets: masked in node details, runs, logs, errors and events", asyn
     }
   } finally {
     await s.close();
+  }
+});
+
+Deno.test("secrets: runnel run, runnel runs show and the stored logs never show them", async () => {
+  const dir = await makeApp({ "graph.yml": GRAPH, "fetch.ts": FETCH });
+  const ok = await runnel(dir, ["run", "--verbose"]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assertNoSecret(ok.stdout + ok.stderr, "runnel run");
+  assert.match(ok.stdout + ok.stderr, /calling with \*\*\* in eu/);
+  const failed = await runnel(dir, [
+    "run",
+    "--param",
+    "api_key=sk-fail-given-000",
+  ]);
+  assert.equal(failed.code, 1);
+  assertNoSecret(failed.stdout + failed.stderr, "runnel run (failing)");
+  assert.match(failed.stdout + failed.stderr, /refused key \*\*\*/);
+  for (const args of [["runs"], ["runs", "show"], ["runs", "show", "--json"]]) {
+    const r = await runnel(dir, args);
+    assert.equal(r.code, 0, r.stderr);
+    assertNoSecret(r.stdout + r.stderr, `runnel ${args.join(" ")}`);
+  }
+  const store = await openStore(undefined, dir);
+  try {
+    for (const run of await store.listRuns(10)) {
+      const stored = JSON.stringify([
+        await store.listLogs(run.id),
+        await store.listNodeRuns(run.id),
+        run,
+      ]);
+      assertNoSecret(stored, "the store");
+    }
+  } finally {
+    await store.close();
   }
 });

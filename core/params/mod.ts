@@ -6,3 +6,4 @@
  */
 
 export * from "./params.ts";
+export * from "./redact.ts";

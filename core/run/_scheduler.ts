@@ -11,6 +11,8 @@ import {
 } from "../graph/graph.ts";
 import { execNode } from "./_node_exec.ts";
 import { NodeRecords, record } from "./_node_records.ts";
+import { LogBudget } from "./_log_budget.ts";
+import { Redactor } from "../params/redact.ts";
 import { WorkerPool } from "./_worker_pool.ts";
 import { decide } from "../plan/planner.ts";
 import type { NodeParams } from "../plan/run_params.ts";
@@ -65,9 +67,16 @@ export class Scheduler {
   /** Workers spawned ahead for nodes likely to run next. */
   readonly #pool: WorkerPool;
   #failFast?: string;
+  /** Every secret parameter value of the run, kept out of logs and errors. */
+  readonly #secrets = new Redactor();
 
   constructor(private readonly s: SchedulerInput) {
     this.#selected = new Set(s.nodes.map((n) => n.id));
+    for (const p of s.params.values()) {
+      for (const name of p.secret) {
+        this.#secrets.add(p.values[name], p.coerced[name]);
+      }
+    }
     this.#pool = new WorkerPool(s.opts.loader);
     this.#records = new NodeRecords(s.store);
     for (const n of s.nodes) {
@@ -227,10 +236,15 @@ export class Scheduler {
       reason,
     });
     const logs: LogRecord[] = [];
-    const onLog = (level: LogLevel, message: string) => {
+    const budget = new LogBudget();
+    const keep = (level: LogLevel, message: string) => {
       const ts = clock.now();
       logs.push({ runId, nodeId: node.id, ts, level, message });
       emit({ type: "log", runId, nodeId: node.id, level, message, ts });
+    };
+    const onLog = (level: LogLevel, text: string) => {
+      const line = budget.take(text);
+      if (line !== undefined) keep(level, this.#secrets.redact(line));
     };
     const out = await execNode({
       node,
@@ -255,10 +269,13 @@ export class Scheduler {
       });
       unit.ran.push(node.id);
     } else {
-      onLog("error", out.error ?? "failed");
+      out.error = this.#secrets.redact(out.error ?? "failed");
+      onLog("error", out.error);
       unit.failed ??= node.title;
       if (this.s.opts.failFast) this.#failFast ??= node.title;
     }
+    const cut = budget.summary();
+    if (cut !== undefined) keep("warn", cut);
     if (logs.length > 0) await store.appendLogs(logs);
     const ms = clock.now().getTime() - t0.getTime();
     await this.#finish(

@@ -7,6 +7,7 @@
 
 import { NotFoundError, StoreError } from "../../core/errors.ts";
 import type {
+  LogPage,
   LogRecord,
   NodeRunRecord,
   NodeStatusCounts,
@@ -240,6 +241,7 @@ export async function listLogs(
   ctx: PgCtx,
   runId: string,
   nodeId?: string,
+  page?: LogPage,
 ): Promise<LogRecord[]> {
   const rows = await run<{
     run_id: string;
@@ -250,8 +252,9 @@ export async function listLogs(
   }>(
     ctx.sql,
     `SELECT run_id, node_id, ts, level, message FROM ${ctx.qs}._runnel_logs
-      WHERE run_id = $1 AND ($2::text IS NULL OR node_id = $2) ORDER BY seq`,
-    [runId, nodeId ?? null],
+      WHERE run_id = $1 AND ($2::text IS NULL OR node_id = $2) ORDER BY seq
+      LIMIT $3 OFFSET $4`,
+    [runId, nodeId ?? null, page?.limit ?? null, page?.offset ?? 0],
   );
   return rows.map((r) => ({
     runId: r.run_id,

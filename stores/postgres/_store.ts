@@ -10,6 +10,7 @@ import type { Row } from "../../core/schema/schema.ts";
 import { NotFoundError, StoreError } from "../../core/errors.ts";
 import type {
   LockOptions,
+  LogPage,
   LogRecord,
   NodeCacheRecord,
   NodeRunRecord,
@@ -176,10 +177,14 @@ export class PostgresStore implements Store {
     return this.#do("Cannot save logs", (c) => records.appendLogs(c, logs));
   }
 
-  listLogs(runId: string, nodeId?: string): Promise<LogRecord[]> {
+  listLogs(
+    runId: string,
+    nodeId?: string,
+    page?: LogPage,
+  ): Promise<LogRecord[]> {
     return this.#do(
       "Cannot read logs",
-      (c) => records.listLogs(c, runId, nodeId),
+      (c) => records.listLogs(c, runId, nodeId, page),
     );
   }
 

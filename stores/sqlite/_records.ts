@@ -7,6 +7,7 @@
 
 import { NotFoundError, StoreError } from "../../core/errors.ts";
 import type {
+  LogPage,
   LogRecord,
   NodeRunRecord,
   NodeState,
@@ -216,21 +217,26 @@ export function listLogs(
   ctx: SqliteCtx,
   runId: string,
   nodeId?: string,
+  page?: LogPage,
 ): LogRecord[] {
-  const rows =
-    (nodeId === undefined
-      ? prep(ctx, "SELECT * FROM _runnel_logs WHERE run_id = ? ORDER BY rowid")
-        .all(runId)
-      : prep(
-        ctx,
-        "SELECT * FROM _runnel_logs WHERE run_id = ? AND node_id = ? ORDER BY rowid",
-      ).all(runId, nodeId)) as unknown as {
-        run_id: string;
-        node_id: string;
-        ts: string;
-        level: LogRecord["level"];
-        message: string;
-      }[];
+  const where = nodeId === undefined
+    ? "run_id = ?"
+    : "run_id = ? AND node_id = ?";
+  const args: (string | number)[] = nodeId === undefined
+    ? [runId]
+    : [runId, nodeId];
+  let sql = `SELECT * FROM _runnel_logs WHERE ${where} ORDER BY rowid`;
+  if (page !== undefined) {
+    sql += " LIMIT ? OFFSET ?";
+    args.push(page.limit, page.offset);
+  }
+  const rows = prep(ctx, sql).all(...args) as unknown as {
+    run_id: string;
+    node_id: string;
+    ts: string;
+    level: LogRecord["level"];
+    message: string;
+  }[];
   return rows.map((r) => ({
     runId: r.run_id,
     nodeId: r.node_id,

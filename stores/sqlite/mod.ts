@@ -30,6 +30,7 @@ import type { Row } from "../../core/schema/schema.ts";
 import { NotFoundError, StoreError } from "../../core/errors.ts";
 import type {
   LockOptions,
+  LogPage,
   LogRecord,
   NodeCacheRecord,
   NodeRunRecord,
@@ -235,8 +236,14 @@ class SqliteStore implements Store {
     return this.#settle(() => records.appendLogs(this.#open(), logs));
   }
 
-  listLogs(runId: string, nodeId?: string): Promise<LogRecord[]> {
-    return this.#settle(() => records.listLogs(this.#open(), runId, nodeId));
+  listLogs(
+    runId: string,
+    nodeId?: string,
+    page?: LogPage,
+  ): Promise<LogRecord[]> {
+    return this.#settle(() =>
+      records.listLogs(this.#open(), runId, nodeId, page)
+    );
   }
 
   getState(nodeId: string): Promise<NodeState> {

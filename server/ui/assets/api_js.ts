@@ -120,7 +120,7 @@ export function normRun(d) {
   const nodes = arr(d.nodes || r.nodes).map(nodeRunOf);
   let logs = arr(d.logs || r.logs).map(logOf);
   if (logs.length === 0) logs = nodes.flatMap((n) => n.logs.map((l) => Object.assign({}, l, { nodeId: l.nodeId || n.nodeId })));
-  return { run: runOf(r), nodes, logs, active: d.active === true };
+  return { run: runOf(r), nodes, logs, active: d.active === true, logsMore: d.logsMore === true };
 }
 
 /** GET /api/tables → tables with name, rowCount, version, updatedAt, nodeId. */

@@ -166,6 +166,10 @@ function renderLogs() {
   logCount = 0;
   for (const [, , l] of lines) appendLog(l);
   if (!logCount) logs.append(el("span", { class: "muted empty-logs" }, "No log lines."));
+  if (data.logsMore) {
+    const url = "/api/runs/" + encodeURIComponent(runId) + "/logs?offset=" + data.logs.length;
+    logs.append(el("div", { class: "muted logs-more" }, "More lines than shown here: ", el("a", { href: url }, "the rest, page by page")));
+  }
   if (stick) logs.scrollTop = logs.scrollHeight;
 }
 
