@@ -77,6 +77,9 @@ export class NodeFailedError extends RunnelError {
   }
 }
 
+/** A SQL statement was stopped because its node's time ran out. */
+export class SqlTimeoutError extends RunnelError {}
+
 /** The store could not be opened, read or written. */
 export class StoreError extends RunnelError {}
 

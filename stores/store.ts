@@ -209,21 +209,24 @@ export interface Publication {
    * names) may be read; anything else is refused by the database engine.
    * Parameters are bound, `?` placeholders.
    */
-  query(sql: string, params: unknown[], allowed: string[]): Promise<Row[]>;
+  query(
+    sql: string,
+    params: unknown[],
+    allowed: string[],
+    opts?: SqlLimits,
+  ): Promise<Row[]>;
   /**
    * Replaces the staged version of `table` with the result of one SELECT
    * (run inside the database where the store can), with `?` parameters bound
    * and only the `allowed` tables readable (as for {@link query}). Column
    * types are inferred from the result. Returns the row count.
-   * `opts.signal` stops the statement where the store can: PostgreSQL
-   * cancels it (the call rejects); SQLite runs it to its end.
    */
   materialize(
     table: string,
     sql: string,
     params: unknown[],
     allowed: string[],
-    opts?: { signal?: AbortSignal },
+    opts?: SqlLimits,
   ): Promise<number>;
   /** Replaces a node's state; written in the same transaction as the tables. */
   setState(nodeId: string, state: NodeState): void;
@@ -233,6 +236,17 @@ export interface Publication {
   commit(owner: CommitOwner): Promise<CommitSummary>;
   /** Drops every staged version. Safe to call more than once, and after commit. */
   discard(): Promise<void>;
+}
+
+/**
+ * How long one SQL statement may run. PostgreSQL cancels it when `signal`
+ * aborts and stops it itself after `timeoutMs` (even if the process that
+ * sent it died); SQLite checks both before it starts, and runs a statement
+ * once started to its end.
+ */
+export interface SqlLimits {
+  signal?: AbortSignal;
+  timeoutMs?: number;
 }
 
 /** A page of log lines: `limit` lines from the `offset`-th (0-based). */

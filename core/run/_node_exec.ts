@@ -8,6 +8,7 @@ import {
   executeNode,
   INTERRUPTED,
   type PreparedWorker,
+  timedOut,
 } from "../sandbox/host.ts";
 import type { NodeLoader } from "../sandbox/loader.ts";
 import { executeSqlNode } from "../sql/node.ts";
@@ -52,15 +53,7 @@ export async function execNode(input: ExecInput): Promise<ExecOutcome> {
     return { ok: false, rowsWritten: 0, error: INTERRUPTED };
   }
   try {
-    if (node.kind === "sql") {
-      const r = await executeSqlNode({
-        node,
-        publication: input.publication,
-        values: input.params.values,
-        signal: input.signal,
-      });
-      return { ok: true, rowsWritten: r.rowsWritten };
-    }
+    if (node.kind === "sql") return await execSql(input);
     const outcome = await executeNode({
       node,
       runId: input.runId,
@@ -87,6 +80,32 @@ export async function execNode(input: ExecInput): Promise<ExecOutcome> {
         ? err.message
         : String(err),
     };
+  }
+}
+
+/** A SQL node, stopped at its deadline as a TypeScript node is. */
+async function execSql(input: ExecInput): Promise<ExecOutcome> {
+  const { node } = input;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), node.timeoutMs);
+  const signal = input.signal === undefined
+    ? deadline.signal
+    : AbortSignal.any([input.signal, deadline.signal]);
+  try {
+    const r = await executeSqlNode({
+      node,
+      publication: input.publication,
+      values: input.params.values,
+      signal,
+    });
+    return { ok: true, rowsWritten: r.rowsWritten };
+  } catch (err) {
+    if (deadline.signal.aborted && !input.signal?.aborted) {
+      return { ok: false, rowsWritten: 0, error: timedOut(node) };
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -24,6 +24,10 @@ export class TableService {
   constructor(
     private readonly node: NodeSpec,
     private readonly pub: Publication,
+    /** Stops the node's SQL when the node ends (done, failed, timed out, interrupted). */
+    private readonly ended?: AbortSignal,
+    /** When the node's time runs out (ms since the epoch). */
+    private readonly deadline?: number,
   ) {}
 
   /** Handles a call; throws an error that goes back to the worker. */
@@ -195,6 +199,11 @@ export class TableService {
       }
       return await this.pub.sqlName(t);
     });
-    return await this.pub.query(sql, params, declared);
+    return await this.pub.query(sql, params, declared, {
+      signal: this.ended,
+      timeoutMs: this.deadline === undefined
+        ? undefined
+        : Math.max(1, this.deadline - Date.now()),
+    });
   }
 }

@@ -58,6 +58,13 @@ export interface NodeOutcome {
 // ready about 2 ms sooner than the eight modules it is made of.
 const WORKER_URL = new URL("./_worker_bundle.js", import.meta.url);
 
+/** What a node that ran out of time is told. */
+export function timedOut(node: NodeSpec): string {
+  return `timed out after ${
+    formatDuration(node.timeoutMs)
+  } and was stopped; raise timeout: for this function in graph.yml if it needs longer`;
+}
+
 /** A worker spawned ahead of time for one node, with that node's permissions. */
 export interface PreparedWorker {
   node: NodeSpec;
@@ -114,7 +121,14 @@ export async function executeNode(
     return { ok: false, error: toWireError(err), rowsWritten: 0 };
   }
   const { worker, loaded } = prepared;
-  const service = new TableService(node, exec.publication);
+  // Aborted when the node ends however it ends: SQL it started is stopped.
+  const ended = new AbortController();
+  const service = new TableService(
+    node,
+    exec.publication,
+    ended.signal,
+    Date.now() + node.timeoutMs,
+  );
 
   let state: NodeState | undefined;
   let queue: Promise<void> = Promise.resolve();
@@ -128,6 +142,7 @@ export async function executeNode(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      ended.abort();
       exec.signal?.removeEventListener("abort", onAbort);
       // Let queued calls finish before reporting, so rowsWritten is final.
       queue.finally(() => {
@@ -136,12 +151,7 @@ export async function executeNode(
       });
     };
     timer = setTimeout(() => {
-      finish(false, {
-        name: "TimeoutError",
-        message: `timed out after ${
-          formatDuration(node.timeoutMs)
-        } and was stopped; raise timeout: for this function in graph.yml if it needs longer`,
-      });
+      finish(false, { name: "TimeoutError", message: timedOut(node) });
     }, node.timeoutMs);
 
     worker.onerror = (e: ErrorEvent) => {

@@ -92,7 +92,7 @@ export async function executeSqlNode(
       rendered.sql,
       rendered.params,
       allowed,
-      { signal: run.signal },
+      { signal: run.signal, timeoutMs: node.timeoutMs },
     );
     return { rowsWritten };
   } catch (err) {

@@ -12,7 +12,13 @@
  * @module
  */
 
-import { DataError, RunnelError, StoreError } from "../../core/errors.ts";
+import {
+  DataError,
+  RunnelError,
+  SqlTimeoutError,
+  StoreError,
+} from "../../core/errors.ts";
+import type { SqlLimits } from "../store.ts";
 import {
   type AnySql,
   codeOf,
@@ -199,8 +205,9 @@ export async function withSandbox<T>(
   verb: string,
   keep: boolean,
   use: (tx: AnySql, view: string) => Promise<T>,
-  signal?: AbortSignal,
+  limits: SqlLimits = {},
 ): Promise<T> {
+  const { signal, timeoutMs } = limits;
   const body = bindParams(statementBody(sql, verb), params ?? [], verb);
   await ensureSandbox(ctx);
   const rand = Array.from(
@@ -221,6 +228,15 @@ export async function withSandbox<T>(
           [LOCK_CLASS_GRANT, `{${keys.join(",")}}`],
         );
         await run(tx, `GRANT SELECT ON ${grants} TO ${SANDBOX}`, [], false);
+      }
+      if (timeoutMs !== undefined) {
+        // The server stops the statement itself, even if this process dies.
+        await run(
+          tx,
+          `SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(timeoutMs))}`,
+          [],
+          false,
+        );
       }
       await run(tx, `SET LOCAL ROLE ${SANDBOX}`, [], false);
       await run(
@@ -261,6 +277,18 @@ export async function withSandbox<T>(
     }) as T;
   } catch (err) {
     if (err instanceof Rollback) return err.value as T;
+    if (
+      codeOf(err) === "57014" && (signal?.aborted || timeoutMs !== undefined)
+    ) {
+      throw new SqlTimeoutError(
+        `${verb}() was stopped: ${
+          signal?.aborted
+            ? "the node's time ran out or it was stopped"
+            : `it ran longer than ${Math.ceil(timeoutMs! / 1000)} s`
+        }`,
+        { cause: err },
+      );
+    }
     throw sandboxError(err, access, verb, ctx.location);
   }
 }

@@ -18,6 +18,7 @@ import { qid, run } from "../_connect.ts";
 import { type PgCtx, qualified } from "../_catalog.ts";
 import { createPhysicalIn, type PgStaged } from "../_physical.ts";
 import { type Access, ORD_COL, withSandbox } from "../_sandbox.ts";
+import type { SqlLimits } from "../../store.ts";
 import { columnKinds, POS_COL, POS_Q } from "../_types.ts";
 import { exactNumber } from "../../_exact_number.ts";
 
@@ -30,6 +31,7 @@ export function sandboxQuery(
   sql: string,
   params: unknown[],
   access: Access,
+  limits?: SqlLimits,
 ): Promise<Row[]> {
   return withSandbox(
     ctx,
@@ -63,6 +65,7 @@ export function sandboxQuery(
       }
       return out;
     },
+    limits,
   );
 }
 
@@ -146,7 +149,7 @@ export async function sandboxMaterialize(
   params: unknown[],
   access: Access,
   base: { lastId: number },
-  signal?: AbortSignal,
+  limits?: SqlLimits,
 ): Promise<PgStaged> {
   const m = await withSandbox(
     ctx,
@@ -183,7 +186,7 @@ export async function sandboxMaterialize(
       );
       return { physical, def, rowCount: inserted.count };
     },
-    signal,
+    limits,
   );
   return {
     table,

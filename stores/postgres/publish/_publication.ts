@@ -16,6 +16,7 @@ import type {
   NodeState,
   Publication,
   ReadOptions,
+  SqlLimits,
   TableDef,
   TableInfo,
 } from "../../store.ts";
@@ -202,12 +203,13 @@ export class PgPublication implements Publication {
     sql: string,
     params: unknown[],
     allowed: string[],
+    opts?: SqlLimits,
   ): Promise<Row[]> {
     const ctx = this.#check();
     await this.#t.whole(allowed);
     const staged = await this.#t.settled();
     const access = await accessFor(ctx, staged, allowed, "query");
-    return await sandboxQuery(ctx, sql, params, access);
+    return await sandboxQuery(ctx, sql, params, access, opts);
   }
 
   async materialize(
@@ -215,7 +217,7 @@ export class PgPublication implements Publication {
     sql: string,
     params: unknown[],
     allowed: string[],
-    opts?: { signal?: AbortSignal },
+    opts?: SqlLimits,
   ): Promise<number> {
     const ctx = this.#check();
     await checkNewName(ctx, table);
@@ -226,7 +228,7 @@ export class PgPublication implements Publication {
     const prev = staged.find((x) => x.table === table);
     const s = await sandboxMaterialize(ctx, table, sql, params, access, {
       lastId: Math.max(prev?.lastId ?? 0, committed?.lastId ?? 0),
-    }, opts?.signal);
+    }, opts);
     this.#t.staged.set(table, s);
     this.#t.inits.set(table, s.def);
     if (prev !== undefined) await dropPhysical(ctx, prev.physical);

@@ -7,7 +7,12 @@
  */
 
 import type { Row } from "../../../core/schema/schema.ts";
-import { DataError, NotFoundError, StoreError } from "../../../core/errors.ts";
+import {
+  DataError,
+  NotFoundError,
+  SqlTimeoutError,
+  StoreError,
+} from "../../../core/errors.ts";
 import type {
   CommitOwner,
   CommitSummary,
@@ -15,6 +20,7 @@ import type {
   NodeState,
   Publication,
   ReadOptions,
+  SqlLimits,
   TableDef,
   TableInfo,
 } from "../../store.ts";
@@ -186,9 +192,15 @@ export class SqlitePublication implements Publication {
     });
   }
 
-  query(sql: string, params: unknown[], allowed: string[]): Promise<Row[]> {
+  query(
+    sql: string,
+    params: unknown[],
+    allowed: string[],
+    opts?: SqlLimits,
+  ): Promise<Row[]> {
     return this.#settle(() => {
       const ctx = this.#check();
+      notStopped(opts, "query");
       this.#t.whole(allowed);
       return runQuery(
         this.#queryConn(),
@@ -204,11 +216,11 @@ export class SqlitePublication implements Publication {
     sql: string,
     params: unknown[],
     allowed: string[],
-    // A statement on this connection runs synchronously to its end.
-    _opts?: { signal?: AbortSignal },
+    opts?: SqlLimits,
   ): Promise<number> {
     return this.#settle(() => {
       const ctx = this.#check();
+      notStopped(opts, "materialize");
       checkNewName(ctx, table);
       const committed = getCatalog(ctx, table);
       const prev = this.#t.staged.get(table);
@@ -281,5 +293,17 @@ export class SqlitePublication implements Publication {
     if (this.#ended === undefined) this.#ended = "discarded";
     for (const s of this.#t.staged.values()) LIVE_STAGED.delete(s.physical);
     this.#t.staged.clear();
+  }
+}
+
+/**
+ * A statement on this connection runs synchronously to its end, so the
+ * limits are checked before it starts (see `SqlLimits`).
+ */
+function notStopped(opts: SqlLimits | undefined, verb: string): void {
+  if (opts?.signal?.aborted) {
+    throw new SqlTimeoutError(
+      `${verb}() was not started: the node's time ran out or it was stopped`,
+    );
   }
 }
