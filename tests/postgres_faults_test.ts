@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { loadGraph } from "../core/graph/load.ts";
 import { runGraph } from "../core/run/runner.ts";
 import { openStore } from "../stores/mod.ts";
+import { createServer } from "../server/mod.ts";
 import { clusterUnavailable, startCluster } from "./_pg_cluster.ts";
 import { makeApp } from "./_helpers.ts";
 import { runnel } from "./_cli.ts";
@@ -184,6 +185,43 @@ functions:
             assert.deepEqual(await store.readRows("t2"), [{ n: 200, gen: 2 }]);
           } finally {
             await store.close();
+          }
+        },
+      );
+
+      await t.step(
+        "a server restart while serving: webhooks work again as soon as it is back, no run needed",
+        async () => {
+          const app = await makeApp({
+            "graph.yml": "title: Hooks\nfunctions:\n  - webhook: events\n",
+          });
+          const server = await createServer({
+            appDir: app,
+            storeUrl: `${cluster.url()}?schema=runnel_hooks`,
+            watch: false,
+          });
+          const post = async (n: number) => {
+            const res = await server.app.request("/webhooks/events", {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ n }),
+            });
+            return { status: res.status, body: await res.json() };
+          };
+          try {
+            assert.equal((await post(1)).status, 200);
+            await cluster.restart();
+            const after = await post(2);
+            assert.equal(after.status, 200, JSON.stringify(after.body));
+            assert.equal((await post(3)).status, 200);
+            const rows = await server.store.readRows("events");
+            assert.deepEqual(rows.map((r) => r.record), [
+              { n: 1 },
+              { n: 2 },
+              { n: 3 },
+            ]);
+          } finally {
+            await server.close();
           }
         },
       );

@@ -47,6 +47,30 @@ export class SessionLocks {
     ]);
   }
 
+  #reviving: Promise<void> | undefined;
+
+  /**
+   * After the session connection was lost (the server restarted or closed
+   * it), takes the liveness lock again on a new one: work begun before the
+   * loss stays refused (its generation is over), new work goes on as soon
+   * as the server is back. Callers at the same moment share one attempt;
+   * a failed attempt leaves the store lost, and the next call tries again.
+   */
+  revive(): Promise<void> {
+    const ctx = this.#ctx;
+    if (!ctx.lost || ctx.closed) return Promise.resolve();
+    this.#reviving ??= (async () => {
+      try {
+        await this.start();
+        ctx.lost = false;
+        ctx.generation++;
+      } finally {
+        this.#reviving = undefined;
+      }
+    })();
+    return this.#reviving;
+  }
+
   /** Who holds the run lock, as best known. */
   async #holder(): Promise<string> {
     for (let i = 0; i < 5; i++) {
@@ -97,13 +121,7 @@ export class SessionLocks {
     const owner = String(opts?.owner ?? "").trim() || `pid ${Deno.pid}`;
     let waited = false;
     try {
-      if (ctx.lost) {
-        // The session connection went away with its locks: start anew
-        // (postgres.js reconnects); earlier publications stay refused.
-        await this.start();
-        ctx.lost = false;
-        ctx.generation++;
-      }
+      await this.revive();
       while (!(await this.#try(owner))) {
         if (ctx.closed) {
           throw new StoreError(

@@ -113,13 +113,16 @@ export class PostgresStore implements Store {
   }
 
   beginPublication(): Promise<Publication> {
-    return this.#do("Cannot begin a publication", () => {
+    return this.#do("Cannot begin a publication", async () => {
+      // A connection lost earlier (server restart) is made anew here, so
+      // webhooks work again as soon as the server is back.
+      await this.#locks.revive();
       const pub = new PgPublication(
         this.#ctx,
         (p) => this.#publications.delete(p),
       );
       this.#publications.add(pub);
-      return Promise.resolve(pub);
+      return pub;
     });
   }
 
