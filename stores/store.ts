@@ -268,6 +268,22 @@ export interface CommitOwner {
   nodeRuns?: NodeRunRecord[];
 }
 
+/**
+ * One consistent view of committed tables for the length of a node run:
+ * rows appended or versions published meanwhile (by webhooks, or by
+ * another process) are not seen. Close it when the node ends.
+ */
+export interface ReadSnapshot {
+  /** The tables it was opened for. */
+  readonly tables: readonly string[];
+  /** The tables it was opened for, as it sees them; undefined for one never committed. */
+  describe(table: string): TableInfo | undefined;
+  /** Rows in insertion order (or `opts.orderBy`), as in `Store.readRows`. */
+  read(table: string, opts?: ReadOptions): Promise<Row[]>;
+  /** Ends the snapshot; safe to call more than once. */
+  close(): Promise<void>;
+}
+
 /** The persistent home of one app: its tables, history and state. */
 export interface Store {
   /** `sqlite` or `postgres`. */
@@ -283,6 +299,8 @@ export interface Store {
 
   /** Committed tables, sorted by name. */
   listTables(): Promise<TableInfo[]>;
+  /** A snapshot of the committed `tables` (see {@link ReadSnapshot}). */
+  openSnapshot(tables: string[]): Promise<ReadSnapshot>;
   describeTable(name: string): Promise<TableInfo | undefined>;
   /** Committed rows of a table; throws NotFoundError when it does not exist. */
   readRows(name: string, opts?: ReadOptions): Promise<Row[]>;

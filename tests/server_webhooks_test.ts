@@ -7,6 +7,7 @@ import {
   type RunnelServer,
   type ServerOptions,
 } from "../server/mod.ts";
+import { readSse } from "../server/_test_util.ts";
 import { makeApp, storeTest, type TestStore } from "./_helpers.ts";
 
 const GRAPH = `title: Hooks
@@ -322,6 +323,74 @@ storeTest(
       assert.equal(ok.status, 200);
       const rows = await s.store.readRows("events");
       assert.deepEqual(rows.map((r) => r.record), [{ kind: "fine" }]);
+    } finally {
+      await s.close();
+    }
+  },
+);
+
+storeTest(
+  "webhooks during a node run: every read of the node sees one snapshot, and the next run the new rows",
+  async (st) => {
+    const dir = await makeApp({
+      "graph.yml": `title: Hooks
+functions:
+  - webhook: events
+  - node_file: tally.ts
+    inputs: [events]
+    outputs: [tally]
+    permissions:
+      read: [go]
+`,
+      "tally.ts": `export default async function run({ table, log }) {
+  const events = table("events");
+  const before = await events.recordCount();
+  log.info("counted " + before);
+  // The test posts more webhooks, then writes ./go.
+  for (let i = 0; i < 400; i++) {
+    try { await Deno.stat(new URL("./go", import.meta.url)); break; } catch {}
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const rows = await events.read();
+  let chunked = 0;
+  for await (const c of events.readChunks(2)) chunked += c.length;
+  const after = await events.recordCount();
+  const out = table("tally", "w");
+  await out.init({ schema: { before: "Integer", read: "Integer", chunked: "Integer", after: "Integer" } });
+  await out.replace([{ before, read: rows.length, chunked, after }]);
+}
+`,
+    });
+    const s = await hookServer(st, { appDir: dir });
+    try {
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await send(s, JSON.stringify({ i }))).status, 200);
+      }
+      const events = await s.app.request("/api/events");
+      const started = await s.app.request("/api/runs", { method: "POST" });
+      assert.equal(started.status, 202);
+      await readSse(
+        events,
+        (m) =>
+          m.some((e) =>
+            e.event === "log" && /counted/.test(String(e.data.message))
+          ),
+      );
+      for (let i = 5; i < 15; i++) {
+        assert.equal((await send(s, JSON.stringify({ i }))).status, 200);
+      }
+      await Deno.writeTextFile(`${dir}/go`, "");
+      await s.idle();
+      assert.deepEqual(await s.store.readRows("tally"), [
+        { before: 5, read: 5, chunked: 5, after: 5 },
+      ]);
+      // The cache key is the snapshot's: the next run sees 15 rows and runs.
+      const again = await s.app.request("/api/runs", { method: "POST" });
+      assert.equal(again.status, 202);
+      await s.idle();
+      assert.deepEqual(await s.store.readRows("tally"), [
+        { before: 15, read: 15, chunked: 15, after: 15 },
+      ]);
     } finally {
       await s.close();
     }

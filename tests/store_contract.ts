@@ -17,6 +17,7 @@ import { registerCacheAndLockTests } from "./_store_contract_cache_lock.ts";
 import { registerOrderTests } from "./_store_contract_order.ts";
 import { registerAppendTests } from "./_store_contract_append.ts";
 import { registerRowidTests } from "./_store_contract_rowid.ts";
+import { registerSnapshotTests } from "./_store_contract_snapshot.ts";
 
 /** What the opener of a fresh store returns. */
 export interface OpenedStore {
@@ -93,4 +94,5 @@ export function storeContract(
   registerAppendTests(test);
   registerOrderTests(test);
   registerRowidTests(test);
+  registerSnapshotTests(test);
 }

@@ -16,6 +16,7 @@ import type {
   LogLevel,
   NodeState,
   Publication,
+  ReadSnapshot,
   Store,
 } from "../../stores/store.ts";
 
@@ -43,6 +44,8 @@ export interface ExecInput {
   prepared?: Promise<PreparedWorker>;
   /** Stops the node when aborted (a SQL node where the store can cancel it). */
   signal?: AbortSignal;
+  /** The node run's view of its inputs (TypeScript nodes). */
+  snapshot?: ReadSnapshot;
 }
 
 /** Runs the node; never throws. */
@@ -66,6 +69,7 @@ export async function execNode(input: ExecInput): Promise<ExecOutcome> {
       batchRows: input.batchRows,
       prepared: input.prepared,
       signal: input.signal,
+      snapshot: input.snapshot,
     });
     return outcome.ok
       ? { ok: true, rowsWritten: outcome.rowsWritten, state: outcome.state }

@@ -23,6 +23,7 @@ import type {
   NodeCacheRecord,
   NodeStatus,
   Publication,
+  ReadSnapshot,
   Store,
 } from "../../stores/store.ts";
 
@@ -63,6 +64,7 @@ export class Scheduler {
   readonly #units = new Map<string, Unit>();
   readonly #unitOf = new Map<string, Unit>();
   readonly #selected: Set<string>;
+  readonly #byId: Map<string, NodeSpec>;
   readonly #records: NodeRecords;
   /** Workers spawned ahead for nodes likely to run next. */
   readonly #pool: WorkerPool;
@@ -72,6 +74,7 @@ export class Scheduler {
 
   constructor(private readonly s: SchedulerInput) {
     this.#selected = new Set(s.nodes.map((n) => n.id));
+    this.#byId = new Map(s.graph.nodes.map((n) => [n.id, n]));
     for (const p of s.params.values()) {
       for (const name of p.secret) {
         this.#secrets.add(p.values[name], p.coerced[name]);
@@ -246,18 +249,34 @@ export class Scheduler {
       const line = budget.take(text);
       if (line !== undefined) keep(level, this.#secrets.redact(line));
     };
-    const out = await execNode({
-      node,
-      runId,
-      store,
-      publication: unit.pub,
-      params: this.s.params.get(node.id)!,
-      onLog,
-      loader: this.s.opts.loader,
-      batchRows: this.s.opts.batchRows,
-      prepared: this.#pool.take(node.id),
-      signal: this.s.opts.signal,
-    });
+    // One view of the committed inputs for the whole node run; its key is
+    // the one of the rows it reads (webhooks may have appended since the
+    // planner looked).
+    const snapshot = await this.#snapshot(node, unit);
+    if (snapshot !== undefined) {
+      for (const t of snapshot.tables) {
+        components[`input:${t}`] = snapshot.describe(t)?.contentVersion ??
+          "absent";
+      }
+    }
+    let out;
+    try {
+      out = await execNode({
+        node,
+        runId,
+        store,
+        publication: unit.pub,
+        params: this.s.params.get(node.id)!,
+        onLog,
+        loader: this.s.opts.loader,
+        batchRows: this.s.opts.batchRows,
+        prepared: this.#pool.take(node.id),
+        signal: this.s.opts.signal,
+        snapshot,
+      });
+    } finally {
+      await snapshot?.close();
+    }
     if (out.ok) {
       if (out.state) unit.pub.setState(node.id, out.state);
       unit.pub.setNodeCache({
@@ -287,6 +306,22 @@ export class Scheduler {
       reason,
       t0,
     );
+  }
+
+  /** A snapshot of the node's committed inputs (not those its own stage writes). */
+  async #snapshot(
+    node: NodeSpec,
+    unit: Unit,
+  ): Promise<ReadSnapshot | undefined> {
+    if (node.kind !== "ts") return undefined;
+    const staged = new Set(
+      unit.members.flatMap((id) => outputTables(this.#byId.get(id)!)),
+    );
+    const tables = [...new Set(inputTables(node))].filter((t) =>
+      !staged.has(t)
+    );
+    if (tables.length === 0) return undefined;
+    return await this.s.store.openSnapshot(tables);
   }
 
   async #finish(

@@ -9,7 +9,11 @@ import {
   formatCoercionFailure,
   normalizeSchema,
 } from "../schema/schema.ts";
-import type { Publication, TableDef } from "../../stores/store.ts";
+import type {
+  Publication,
+  ReadSnapshot,
+  TableDef,
+} from "../../stores/store.ts";
 import { type CallMessage, WRITE_OPS } from "./protocol.ts";
 import { renderTableRefs } from "../sql/refs.ts";
 
@@ -21,6 +25,9 @@ export class TableService {
   rowsWritten = 0;
   readonly #defs = new Map<string, TableDef | null>();
 
+  /** Input tables read through the snapshot (not written by this node). */
+  readonly #pinned: Set<string>;
+
   constructor(
     private readonly node: NodeSpec,
     private readonly pub: Publication,
@@ -28,7 +35,11 @@ export class TableService {
     private readonly ended?: AbortSignal,
     /** When the node's time runs out (ms since the epoch). */
     private readonly deadline?: number,
-  ) {}
+    /** The node run's view of its inputs: every read of one sees the same rows. */
+    private readonly snapshot?: ReadSnapshot,
+  ) {
+    this.#pinned = new Set(snapshot?.tables ?? []);
+  }
 
   /** Handles a call; throws an error that goes back to the worker. */
   async handle(msg: CallMessage): Promise<unknown> {
@@ -88,12 +99,17 @@ export class TableService {
           );
         }
         if ((await this.#def(table)) === null) return [];
+        if (this.#pinned.has(table)) {
+          return await this.snapshot!.read(table, { offset, limit });
+        }
         return await this.pub.read(table, { offset, limit });
       }
       case "count":
-        return (await this.#def(table)) === null
-          ? 0
-          : await this.pub.count(table);
+        if ((await this.#def(table)) === null) return 0;
+        if (this.#pinned.has(table)) {
+          return this.snapshot!.describe(table)?.rowCount ?? 0;
+        }
+        return await this.pub.count(table);
       case "readSql":
         return await this.#readSql(table, msg.args);
       default:
@@ -124,7 +140,9 @@ export class TableService {
 
   async #def(table: string): Promise<TableDef | null> {
     if (!this.#defs.has(table)) {
-      const info = await this.pub.describe(table);
+      const info = this.#pinned.has(table)
+        ? this.snapshot!.describe(table)
+        : await this.pub.describe(table);
       this.#defs.set(
         table,
         info

@@ -11,7 +11,12 @@
  */
 
 import type { NodeSpec } from "../graph/graph.ts";
-import type { LogLevel, NodeState, Publication } from "../../stores/store.ts";
+import type {
+  LogLevel,
+  NodeState,
+  Publication,
+  ReadSnapshot,
+} from "../../stores/store.ts";
 import { fileLoader, type LoadedNode, type NodeLoader } from "./loader.ts";
 import { TableService } from "./_table_service.ts";
 import { readWorkerMessage } from "./_messages.ts";
@@ -39,6 +44,8 @@ export interface NodeExecution {
   batchRows?: number;
   /** Stops the node when aborted: it fails with {@link INTERRUPTED}. */
   signal?: AbortSignal;
+  /** The node run's view of its input tables (reads, counts, definitions). */
+  snapshot?: ReadSnapshot;
 }
 
 /** Why a node stopped when its run was interrupted. */
@@ -128,6 +135,7 @@ export async function executeNode(
     exec.publication,
     ended.signal,
     Date.now() + node.timeoutMs,
+    exec.snapshot,
   );
 
   let state: NodeState | undefined;

@@ -36,6 +36,11 @@ export interface PgCtx {
   target: PgTarget;
   /** Connection pool. */
   sql: Sql;
+  /**
+   * Connections for read snapshots, apart from `sql` so that snapshots
+   * held for a node's whole run never starve writes (opened on first use).
+   */
+  snapshots?: Sql;
   /** `"schema"`. */
   qs: string;
   location: string;

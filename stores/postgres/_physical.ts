@@ -145,7 +145,9 @@ export async function dropPhysical(
   if (ctx.closed) return;
   try {
     await ctx.sql.begin(async (tx) => {
-      await run(tx, "SET LOCAL lock_timeout = '2s'", [], false);
+      // A reader's snapshot may hold it: give up soon, and leave it to
+      // garbage collection rather than stall the commit that replaced it.
+      await run(tx, "SET LOCAL lock_timeout = '200ms'", [], false);
       await run(
         tx,
         `DROP TABLE IF EXISTS ${qualified(ctx, physical)}`,

@@ -18,6 +18,7 @@ import type {
   NodeStatusCounts,
   Publication,
   ReadOptions,
+  ReadSnapshot,
   RunRecord,
   Store,
   StoreLock,
@@ -30,6 +31,7 @@ import {
   type PgCtx,
   toTableInfo,
 } from "./_catalog.ts";
+import { openSnapshot } from "./_snapshot.ts";
 import { PgPublication } from "./publish/mod.ts";
 import { readCommitted } from "./_read.ts";
 import * as records from "./_records.ts";
@@ -72,6 +74,10 @@ export class PostgresStore implements Store {
     } catch (err) {
       throw pgFailure(what, err, this.location);
     }
+  }
+
+  openSnapshot(tables: string[]): Promise<ReadSnapshot> {
+    return openSnapshot(this.#open(), tables);
   }
 
   listTables(): Promise<TableInfo[]> {
@@ -218,6 +224,7 @@ export class PostgresStore implements Store {
     await Promise.allSettled([
       this.#ctx.sql.end({ timeout: 5 }),
       this.#session.end({ timeout: 5 }),
+      this.#ctx.snapshots?.end({ timeout: 5 }),
     ]);
   }
 }

@@ -38,6 +38,7 @@ import type {
   NodeStatusCounts,
   Publication,
   ReadOptions,
+  ReadSnapshot,
   RunRecord,
   Store,
   StoreLock,
@@ -60,6 +61,7 @@ import { SqlitePublication } from "./publish/mod.ts";
 import { registerHashFunction } from "./_hash.ts";
 import { migrateCatalog } from "./_migrate.ts";
 import { getNodeCache } from "./_node_cache.ts";
+import { openSnapshot } from "./_snapshot.ts";
 import {
   createStoreFile,
   explainSqliteError,
@@ -157,6 +159,10 @@ class SqliteStore implements Store {
     this.#query ??= openQueryConn(this.location);
     return this.#query;
   };
+
+  openSnapshot(tables: string[]): Promise<ReadSnapshot> {
+    return this.#settle(() => openSnapshot(this.#open(), tables));
+  }
 
   listTables(): Promise<TableInfo[]> {
     return this.#settle(() => listCatalog(this.#open()).map(toTableInfo));

@@ -1,0 +1,109 @@
+/**
+ * Read snapshots on PostgreSQL: a connection of its own in one REPEATABLE
+ * READ, READ ONLY transaction, holding ACCESS SHARE locks on the physical
+ * tables it shows so that no version it reads is dropped under it (drops
+ * wait, or give up and are left to garbage collection). Private to
+ * `stores/postgres/`.
+ *
+ * @module
+ */
+
+import type { Row } from "../../core/schema/schema.ts";
+import { NotFoundError, StoreError } from "../../core/errors.ts";
+import type { ReadOptions, ReadSnapshot, TableInfo } from "../store.ts";
+import { type AnySql, connect, pgFailure, run } from "./_connect.ts";
+import {
+  type CatalogRow,
+  getCatalog,
+  type PgCtx,
+  qualified,
+  toTableInfo,
+} from "./_catalog.ts";
+import { readTable } from "./_read.ts";
+
+/** Opens a snapshot of `tables` (tries twice if a version is dropped while it opens). */
+export async function openSnapshot(
+  ctx: PgCtx,
+  tables: string[],
+): Promise<ReadSnapshot> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await tryOpen(ctx, tables);
+    } catch (err) {
+      // 42P01: a version listed in the catalog was dropped before the lock.
+      if (attempt < 3 && (err as { code?: string })?.code === "42P01") continue;
+      throw pgFailure("Cannot open a read snapshot", err, ctx.location);
+    }
+  }
+}
+
+/** Snapshots held at once; more wait for one to close. */
+const MAX_SNAPSHOTS = 8;
+
+async function tryOpen(ctx: PgCtx, tables: string[]): Promise<ReadSnapshot> {
+  ctx.snapshots ??= connect(ctx.target, { max: MAX_SNAPSHOTS });
+  // The transaction lasts as long as its callback: the callback waits
+  // for close(), and reads run on its connection meanwhile.
+  let close!: () => void;
+  const closed = new Promise<void>((r) => close = r);
+  let opened!: (tx: AnySql) => void;
+  const ready = new Promise<AnySql>((r) => opened = r);
+  const rows = new Map<string, CatalogRow>();
+  const held = ctx.snapshots.begin(
+    "isolation level repeatable read read only",
+    async (tx) => {
+      for (const t of tables) {
+        const c = await getCatalog(ctx, t, tx);
+        if (c !== undefined) rows.set(t, c);
+      }
+      const physical = [...new Set([...rows.values()].map((c) => c.physical))];
+      if (physical.length > 0) {
+        await run(
+          tx,
+          `LOCK TABLE ${
+            physical.map((p) => qualified(ctx, p)).join(", ")
+          } IN ACCESS SHARE MODE`,
+          [],
+          false,
+        );
+      }
+      opened(tx);
+      await closed;
+    },
+  );
+  const tx = await Promise.race([ready, held.then(() => undefined)]);
+  if (tx === undefined) throw new StoreError("The read snapshot ended early");
+  let open = true;
+  return {
+    tables: [...tables],
+    describe: (table) => {
+      const c = rows.get(table);
+      return c === undefined ? undefined : toTableInfo(c) as TableInfo;
+    },
+    read: async (table: string, opts?: ReadOptions): Promise<Row[]> => {
+      if (!open) throw new StoreError("This read snapshot is closed");
+      const c = rows.get(table);
+      if (c === undefined) {
+        throw new NotFoundError(`Table "${table}" does not exist`);
+      }
+      try {
+        return await readTable(
+          tx,
+          table,
+          qualified(ctx, c.physical),
+          c.def,
+          opts,
+        );
+      } catch (err) {
+        throw pgFailure(`Cannot read table "${table}"`, err, ctx.location);
+      }
+    },
+    close: async () => {
+      if (!open) return;
+      open = false;
+      close();
+      // The connection may have gone away, and the transaction with it.
+      await held.catch(() => {});
+    },
+  };
+}
