@@ -393,3 +393,17 @@ Deno.test("readSql binds parameters anywhere: LIMIT ?, LIKE ?", async () => {
   assert.deepEqual(rows.limited, [{ id: 1 }, { id: 2 }]);
   assert.equal(rows.liked, 11); // n1, n10..n19
 });
+
+Deno.test("replace on a table never initialised infers its columns from the rows, as append does", async () => {
+  const { dir, node } = await runNode(
+    `await table("out", "w").replace([{ n: 5, label: "five" }]);`,
+  );
+  assert.equal(node.status, "succeeded", node.error);
+  assert.deepEqual(await readTable(dir, "out"), [{ n: 5, label: "five" }]);
+  const empty = await runNode(`await table("out", "w").replace([]);`);
+  assert.equal(empty.node.status, "failed");
+  assert.match(
+    empty.node.error ?? "",
+    /Cannot write to table "out": its columns are unknown; call init\(\{ schema: \{ … \} \}\) or write at least one row/,
+  );
+});

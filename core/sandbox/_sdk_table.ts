@@ -130,8 +130,13 @@ export class WorkerTable implements Table {
   }
 
   async replace(rows: Row | Row[]): Promise<void> {
-    await this.truncate();
-    await this.#write("append", rows);
+    const list = Array.isArray(rows) ? rows : [rows];
+    this.#assertWritable("replace");
+    await this.flush();
+    // The rows define a table that was never initialised, as append's do.
+    await this.#ensureDef(list);
+    await this.call("truncate", this.port, null);
+    await this.#write("append", list);
   }
 
   async truncate(): Promise<void> {
