@@ -20,7 +20,7 @@ import type {
 import type { ServerContext } from "./_context.ts";
 import { iso, sendError, sendJson } from "./_json.ts";
 import { nodeRunView } from "./_api_graph.ts";
-import { wholeNumber } from "./_api_tables.ts";
+import { pageOf } from "./_api_tables.ts";
 import type { Secrets } from "./_secrets.ts";
 import { GraphUnavailableError, RunBusyError } from "./_runs.ts";
 
@@ -263,22 +263,9 @@ export function runRoutes(app: Hono, ctx: ServerContext): void {
         `No run "${c.req.param("id")}": list runs with GET /api/runs`,
       );
     }
-    const offset = wholeNumber(
-      "offset",
-      c.req.query("offset"),
-      0,
-      0,
-      Number.MAX_SAFE_INTEGER,
-    );
-    if (typeof offset === "string") return sendError(c, 400, offset);
-    const limit = wholeNumber(
-      "limit",
-      c.req.query("limit"),
-      LOG_PAGE,
-      1,
-      LOG_PAGE,
-    );
-    if (typeof limit === "string") return sendError(c, 400, limit);
+    const page = pageOf(c, LOG_PAGE, LOG_PAGE);
+    if (typeof page === "string") return sendError(c, 400, page);
+    const { offset, limit } = page;
     const node = c.req.query("node") || undefined;
     const logs = await ctx.store.listLogs(run.id, node, {
       offset,

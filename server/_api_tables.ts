@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Hono } from "npm:hono@^4.6.0";
+import type { Context, Hono } from "npm:hono@^4.6.0";
 import { DataError } from "../core/errors.ts";
 import type { ReadOptions, TableInfo } from "../stores/store.ts";
 import type { ServerContext } from "./_context.ts";
@@ -32,8 +32,33 @@ function tableView(t: TableInfo, ctx: ServerContext) {
 }
 
 /** A non-negative whole number from a query value, or an error message. */
+/** `offset` and `limit` of a paged request (`limit` from 1 to `max`), or why they are wrong. */
+export function pageOf(
+  c: Context,
+  defaultLimit: number,
+  max: number,
+): { offset: number; limit: number } | string {
+  const offset = wholeNumber(
+    "offset",
+    c.req.query("offset"),
+    0,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  if (typeof offset === "string") return offset;
+  const limit = wholeNumber(
+    "limit",
+    c.req.query("limit"),
+    defaultLimit,
+    1,
+    max,
+  );
+  if (typeof limit === "string") return limit;
+  return { offset, limit };
+}
+
 /** A whole-number query parameter within [min, max], or why it is not one. */
-export function wholeNumber(
+function wholeNumber(
   name: string,
   v: string | undefined,
   fallback: number,
@@ -121,22 +146,9 @@ export function tableRoutes(app: Hono, ctx: ServerContext): void {
         })`,
       );
     }
-    const offset = wholeNumber(
-      "offset",
-      c.req.query("offset"),
-      0,
-      0,
-      Number.MAX_SAFE_INTEGER,
-    );
-    if (typeof offset === "string") return sendError(c, 400, offset);
-    const limit = wholeNumber(
-      "limit",
-      c.req.query("limit"),
-      DEFAULT_PAGE,
-      1,
-      ctx.limits.maxPageRows,
-    );
-    if (typeof limit === "string") return sendError(c, 400, limit);
+    const page = pageOf(c, DEFAULT_PAGE, ctx.limits.maxPageRows);
+    if (typeof page === "string") return sendError(c, 400, page);
+    const { offset, limit } = page;
     const order = parseOrder(c.req.query("order"), info);
     if (typeof order === "string") return sendError(c, 400, order);
     let rows;

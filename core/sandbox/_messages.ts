@@ -8,7 +8,7 @@
  * @module
  */
 
-import { jsonProblem } from "../schema/json.ts";
+import { jsonProblem, kindOf } from "../schema/json.ts";
 import type { TableOp, WireError, WorkerMessage } from "./protocol.ts";
 
 const OPS: ReadonlySet<string> = new Set<TableOp>([
@@ -40,19 +40,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
-}
-
-/** What `v` is, in a few words, without calling anything on it. */
-function kindOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") {
-    const name = Object.getPrototypeOf(v)?.constructor?.name;
-    return typeof name === "string" && name !== "Object"
-      ? `a ${name}`
-      : "an object";
-  }
-  return `a ${typeof v}`;
 }
 
 function wireError(v: unknown): WireError | undefined {

@@ -26,8 +26,8 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** What `v` is, in a few words. */
-function kindOf(v: unknown): string {
+/** What `v` is, in a few words ("an array", "a Map", "a bigint"). */
+export function kindOf(v: unknown): string {
   if (v === null) return "null";
   if (v === undefined) return "undefined";
   if (Array.isArray(v)) return "an array";
