@@ -6,9 +6,15 @@
  */
 
 import { main } from "./cli/mod.ts";
+import { serveSandboxProcess } from "./core/sandbox/mod.ts";
 
 export { main };
 
 if (import.meta.main) {
+  // A compiled runnel starts a node's sandbox process as itself.
+  if (Deno.args[0] === "__sandbox-process") {
+    await serveSandboxProcess();
+    Deno.exit(0);
+  }
   Deno.exit(await main(Deno.args));
 }

@@ -1,6 +1,7 @@
 // (d) per-node overhead: a trivial node, run 50 times; the median of the
 // node's recorded duration (worker spawn, module load, round trip, commit)
-// and of the whole run (records included).
+// and of the whole run (records included); and the same node with a
+// `memory:` limit, which runs in a sandbox process of its own.
 
 import { loadGraph } from "../core/graph/load.ts";
 import { runGraph } from "../core/run/runner.ts";
@@ -10,9 +11,12 @@ import { type BenchRow, median, tempApp } from "./_util.ts";
 /** Runs the trivial node `times` times; returns medians in ms. */
 export async function nodeOverhead(
   times: number,
+  memory?: string,
 ): Promise<{ node: number; run: number }> {
   const dir = await tempApp({
-    "graph.yml": `title: Bench\nfunctions:\n  - node_file: noop.ts\n`,
+    "graph.yml": `title: Bench\nfunctions:\n  - node_file: noop.ts\n${
+      memory ? `    memory: ${memory}\n` : ""
+    }`,
     "noop.ts": `export default () => {};\n`,
   });
   const graph = await loadGraph(dir);
@@ -38,6 +42,7 @@ export async function nodeOverhead(
 /** Report rows for (d). */
 export async function overheadBench(times: number): Promise<BenchRow[]> {
   const { node, run } = await nodeOverhead(times);
+  const bounded = await nodeOverhead(Math.min(times, 20), "256MB");
   return [
     {
       name: `(d) trivial node, median of ${times}: node execution`,
@@ -48,6 +53,12 @@ export async function overheadBench(times: number): Promise<BenchRow[]> {
     {
       name: "(d) trivial node, median: whole run incl. records",
       value: `${run.toFixed(1)} ms`,
+    },
+    {
+      name:
+        "(d) same node with `memory: 256MB` (a sandbox process), median: node execution",
+      value: `${bounded.node.toFixed(1)} ms`,
+      ratio: `${(bounded.node / node).toFixed(1)}× the Worker`,
     },
   ];
 }

@@ -13,15 +13,18 @@ const GOOD = `export default async ({ table }) => {
   await t.append({ v: 1 });
 };`;
 
-/** A node whose body is `body`, next to a well-behaved one. */
-async function hostileApp(body: string): Promise<string> {
+/**
+ * A node whose body is `body`, next to a well-behaved one; with `memory`,
+ * the node runs in a sandbox process of its own.
+ */
+async function hostileApp(body: string, memory?: string): Promise<string> {
   return await makeApp({
     "graph.yml": graphYml([
       {
         file: "bad.ts",
         title: "Bad",
         outputs: ["bad_out"],
-        extra: "timeout: 20s",
+        extra: memory ? `timeout: 20s\nmemory: ${memory}` : "timeout: 20s",
       },
       { file: "good.ts", title: "Good", outputs: ["good_out"] },
     ]),
@@ -143,18 +146,23 @@ const CASES: Case[] = [
   },
 ];
 
-for (const c of CASES) {
-  Deno.test(`hostile node: ${c.name}`, async () => {
-    const dir = await hostileApp(c.body);
-    const result = await runOnce(dir);
-    assert.equal(result.status, "failed");
-    const bad = result.nodes.find((n) => n.id === "bad")!;
-    const good = result.nodes.find((n) => n.id === "good")!;
-    assert.equal(bad.status, "failed");
-    assert.match(bad.error ?? "", c.error);
-    assert.doesNotMatch(bad.error ?? "", /timed out/);
-    assert.equal(good.status, "succeeded");
-  });
+for (const where of ["worker", "sandbox process"] as const) {
+  for (const c of CASES) {
+    Deno.test(`hostile node (${where}): ${c.name}`, async () => {
+      const dir = await hostileApp(
+        c.body,
+        where === "worker" ? undefined : "128MB",
+      );
+      const result = await runOnce(dir);
+      assert.equal(result.status, "failed");
+      const bad = result.nodes.find((n) => n.id === "bad")!;
+      const good = result.nodes.find((n) => n.id === "good")!;
+      assert.equal(bad.status, "failed");
+      assert.match(bad.error ?? "", c.error);
+      assert.doesNotMatch(bad.error ?? "", /timed out/);
+      assert.equal(good.status, "succeeded");
+    });
+  }
 }
 
 Deno.test("hostile nodes under runnel serve: each run records the failure and the server keeps answering", async () => {
@@ -177,6 +185,84 @@ Deno.test("hostile nodes under runnel serve: each run records the failure and th
       // Ran the first time, unchanged (so cached) the second.
       assert.equal(byId.get("good")?.status, i === 0 ? "succeeded" : "cached");
     }
+    assert.equal((await s.app.request("/api/graph")).status, 200);
+  } finally {
+    await s.close();
+  }
+});
+
+const HOG = `export default async ({ log }) => {
+  log.info("allocating");
+  const keep = [];
+  for (let i = 0; i < 1e7; i++) keep.push(new Array(1e5).fill(i));
+};`;
+
+/** A run of a node that exhausts its heap under `memory:`, beside two that behave. */
+async function memoryApp(): Promise<string> {
+  return await makeApp({
+    "graph.yml": graphYml([
+      {
+        file: "hog.ts",
+        title: "Hog",
+        outputs: ["hog_out"],
+        extra: "memory: 96MB",
+      },
+      {
+        file: "bounded.ts",
+        title: "Bounded",
+        outputs: ["bounded_out"],
+        extra: "memory: 256MB",
+      },
+      { file: "good.ts", title: "Good", outputs: ["good_out"] },
+    ]),
+    "hog.ts": HOG,
+    // Tables, logs, state and the sandbox work the same in a sandbox process.
+    "bounded.ts": `export default async ({ table, log, state }) => {
+      const t = table("bounded_out", "w");
+      await t.init({ schema: { v: "Integer", s: "Text" } });
+      await t.append(Array.from({ length: 20000 }, (_, i) => ({ v: i, s: "r" + i })));
+      log.info("wrote " + await t.recordCount());
+      state.set("seen", 1);
+      let denied = "";
+      try { Deno.readTextFileSync("/etc/passwd"); } catch (e) { denied = e.name; }
+      if (denied !== "NotCapable") throw new Error("read /etc/passwd: " + denied);
+    };`,
+    "good.ts": GOOD,
+  });
+}
+
+Deno.test("hostile node: exhausting its heap under memory: fails that node only, saying so", async () => {
+  const dir = await memoryApp();
+  const result = await runOnce(dir);
+  assert.equal(result.status, "failed");
+  const by = new Map(result.nodes.map((n) => [n.id, n]));
+  assert.equal(by.get("hog")?.status, "failed");
+  assert.match(
+    by.get("hog")?.error ?? "",
+    /^ran out of memory \(its limit is 96 MB\) and was stopped; raise memory: for this function in graph\.yml if it needs more/,
+  );
+  assert.equal(
+    by.get("bounded")?.status,
+    "succeeded",
+    by.get("bounded")?.error,
+  );
+  assert.equal(by.get("bounded")?.rowsWritten, 20000);
+  assert.equal(by.get("good")?.status, "succeeded");
+});
+
+Deno.test("hostile node: runnel serve survives a node exhausting its heap and records it", async () => {
+  const s = await createServer({ appDir: await memoryApp(), watch: false });
+  try {
+    const res = await s.app.request("/api/runs", { method: "POST" });
+    const { runId } = await res.json();
+    await s.idle();
+    const run = await (await s.app.request(`/api/runs/${runId}`)).json();
+    assert.equal(run.run.status, "failed");
+    const hog = run.nodes.find((n: { id: string }) => n.id === "hog");
+    assert.match(hog.error, /ran out of memory \(its limit is 96 MB\)/);
+    assert.ok(
+      run.logs.some((l: { message: string }) => l.message === "wrote 20000"),
+    );
     assert.equal((await s.app.request("/api/graph")).status, 200);
   } finally {
     await s.close();

@@ -1,6 +1,7 @@
 // Runnel runs with `deno run <url>`: the repository is served over local
 // HTTP and a real subprocess runs the leads example from that URL, so the
-// worker entry, its imports and the npm dependencies all load remotely.
+// worker entry, its imports and the npm dependencies all load remotely, as
+// does a node's sandbox process (a function with `memory:`).
 
 import assert from "node:assert/strict";
 import { extname, join } from "node:path";
@@ -42,6 +43,15 @@ Deno.test("runnel runs from an HTTP URL", async () => {
     ) {
       await Deno.copyFile(join(REPO, "examples", "leads", f), join(app, f));
     }
+    // Score Leads with a heap limit: its sandbox process loads remotely too.
+    const graph = await Deno.readTextFile(join(app, "graph.yml"));
+    await Deno.writeTextFile(
+      join(app, "graph.yml"),
+      graph.replace(
+        "    timeout: 1m\n",
+        "    timeout: 1m\n    memory: 256MB\n",
+      ),
+    );
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",

@@ -157,6 +157,59 @@ export function readTimeout(
   return ms;
 }
 
+/** Smallest and largest `memory:` limits, in MiB. */
+const MIN_MEMORY_MB = 32;
+const MAX_MEMORY_MB = 65_536;
+
+const MEMORY_UNITS: Record<string, number> = {
+  mb: 1,
+  mib: 1,
+  m: 1,
+  gb: 1024,
+  gib: 1024,
+  g: 1024,
+};
+
+/** Reads `memory:` ("512MB", "2GB", a number of MB) as MiB. */
+export function readMemory(
+  ctx: Ctx,
+  e: Entry,
+  who: string,
+): number | undefined {
+  const v = isScalar(e.value) ? e.value.value : undefined;
+  const m = typeof v === "number"
+    ? [String(v), String(v), "mb"]
+    : typeof v === "string"
+    ? /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v)
+    : null;
+  const at = isNull(e.value) ? e.keyNode : e.value;
+  const unit = MEMORY_UNITS[(m?.[2] || "mb").toLowerCase()];
+  const mb = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!Number.isFinite(mb)) {
+    report(
+      ctx,
+      at,
+      `${who}: memory ${
+        describeValue(e.value)
+      } is not a size: use e.g. 512MB or 2GB (MB and GB are MiB and GiB)`,
+    );
+    return undefined;
+  }
+  if (mb < MIN_MEMORY_MB || mb > MAX_MEMORY_MB) {
+    report(
+      ctx,
+      at,
+      `${who}: memory ${
+        describeValue(e.value)
+      } is out of range: give between ${MIN_MEMORY_MB}MB and ${
+        MAX_MEMORY_MB / 1024
+      }GB`,
+    );
+    return undefined;
+  }
+  return mb;
+}
+
 /** Reads `stage:` (a stage name); undefined (reported) when it is not a non-empty string. */
 export function readStage(ctx: Ctx, e: Entry, who: string): string | undefined {
   return asString(ctx, e.value, e.keyNode, `${who}: stage`)?.trim();

@@ -15,6 +15,7 @@ import {
 import {
   readCache,
   readId,
+  readMemory,
   readNodeFile,
   readStage,
   readTimeout,
@@ -51,6 +52,7 @@ const NODE_KEYS = [
   "permissions",
   "version",
   "timeout",
+  "memory",
   "stage",
   "cache",
 ] as const;
@@ -273,6 +275,11 @@ function parseNode(
   const timeout = ents.get("timeout");
   if (timeout) {
     spec.timeoutMs = readTimeout(ctx, timeout, who) ?? spec.timeoutMs;
+  }
+  const memory = ents.get("memory");
+  if (memory) {
+    const mb = readMemory(ctx, memory, who);
+    if (mb !== undefined) spec.memoryMb = mb;
   }
   const stage = ents.get("stage");
   const stageName = stage ? readStage(ctx, stage, who) : undefined;

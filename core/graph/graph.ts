@@ -58,6 +58,12 @@ export interface NodeSpec {
   version?: string;
   /** Wall-clock limit for one execution, in milliseconds. */
   timeoutMs: number;
+  /**
+   * Heap limit in MiB (`memory:`): the node runs in a sandbox process of
+   * its own, and fails when it needs more. None: it runs in the host's
+   * process, unbounded.
+   */
+  memoryMb?: number;
   /** Absolute path of the description file, if any. */
   descriptionFile?: string;
   /** Name of the stage the node belongs to (`stage:` or a `stages:` entry); none means its own. */

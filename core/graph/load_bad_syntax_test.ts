@@ -227,6 +227,29 @@ const CASES: BadCase[] = [
     want: [["timeout 0 is not a positive duration", "4:14"]],
   },
   {
+    name: "memory that is not a size",
+    graph: fn("  - node_file: a.ts", "    memory: lots"),
+    want: [['memory "lots" is not a size: use e.g. 512MB or 2GB', "4:13"]],
+  },
+  {
+    name: "memory in an unknown unit",
+    graph: fn("  - node_file: a.ts", "    memory: 512KB"),
+    want: [['memory "512KB" is not a size', "4:13"]],
+  },
+  {
+    name: "memory out of range",
+    graph: fn(
+      "  - node_file: a.ts",
+      "    memory: 16MB",
+      "  - node_file: b.ts",
+      "    memory: 100GB",
+    ),
+    want: [
+      ['memory "16MB" is out of range: give between 32MB and 64GB', "4:13"],
+      ['memory "100GB" is out of range', "6:13"],
+    ],
+  },
+  {
     name: "forbidden permission",
     graph: fn("  - node_file: a.ts", "    permissions:", "      run: [git]"),
     want: [['permission "run" is never granted to nodes', "5:7"]],

@@ -237,6 +237,7 @@ Deno.test("loadGraph: the full Patterns example", async () => {
   });
   assert.equal(score.version, "2");
   assert.equal(score.timeoutMs, 90 * 60 * 1000);
+  assert.equal(score.memoryMb, undefined);
   const at = (key: string) => {
     const l = score.keyLocs[key];
     return l && `${l.file}:${l.line}:${l.col}`;
@@ -390,4 +391,34 @@ Deno.test("parseGraph: works on an in-memory file system", () => {
       e instanceof GraphError && e.issues[0]?.loc.line === 2 &&
       e.issues[0].loc.col === 16,
   );
+});
+
+Deno.test("loadGraph: memory: in MB or GB (MiB and GiB), or a number of MB", () => {
+  const files = new Set(["/app/a.ts", "/app/b.ts", "/app/c.ts", "/app/d.ts"]);
+  const fs: GraphFs = {
+    readTextFile: () => {
+      throw new Error("not used");
+    },
+    stat: (p) => files.has(p) ? "file" : p === "/app" ? "dir" : undefined,
+    realPath: (p) => p,
+  };
+  const g = parseGraph(
+    y(
+      "functions:",
+      "  - node_file: a.ts",
+      "    memory: 512MB",
+      "  - node_file: b.ts",
+      "    memory: 1.5 GiB",
+      "  - node_file: c.ts",
+      "    memory: 300",
+      "  - node_file: d.ts",
+    ),
+    { dir: "/app", file: "/app/graph.yml", displayFile: "graph.yml", fs },
+  );
+  assert.deepEqual(g.nodes.map((n) => n.memoryMb), [
+    512,
+    1536,
+    300,
+    undefined,
+  ]);
 });

@@ -20,6 +20,7 @@ import type {
 import { fileLoader, type LoadedNode, type NodeLoader } from "./loader.ts";
 import { TableService } from "./_table_service.ts";
 import { readWorkerMessage } from "./_messages.ts";
+import { ProcessWorker } from "./_process_worker.ts";
 import {
   type CallMessage,
   type HostMessage,
@@ -75,9 +76,15 @@ export function timedOut(node: NodeSpec): string {
 /** A worker spawned ahead of time for one node, with that node's permissions. */
 export interface PreparedWorker {
   node: NodeSpec;
-  worker: Worker;
+  worker: NodeWorker;
   loaded: LoadedNode;
 }
+
+/** What the host needs of a node's Worker (in this process, or in a sandbox process). */
+export type NodeWorker = Pick<
+  Worker,
+  "postMessage" | "terminate" | "onmessage" | "onerror" | "onmessageerror"
+>;
 
 /**
  * Loads a node's code and spawns its worker without starting it. The
@@ -90,23 +97,30 @@ export async function prepareWorker(
 ): Promise<PreparedWorker> {
   const loaded = await loader.load(node);
   const perms = node.permissions;
-  const worker = new Worker(WORKER_URL, {
-    type: "module",
-    name: node.id,
-    deno: {
-      permissions: {
-        read: [...new Set([...loaded.readPaths, ...perms.read])],
-        write: perms.write.length > 0 ? perms.write : false,
-        net: perms.net.length > 0 ? perms.net : false,
-        env: perms.env.length > 0 ? perms.env : false,
-        run: false,
-        ffi: false,
-        sys: false,
-        import: false,
+  const permissions = {
+    read: [...new Set([...loaded.readPaths, ...perms.read])],
+    write: perms.write.length > 0 ? perms.write : false as const,
+    net: perms.net.length > 0 ? perms.net : false as const,
+    env: perms.env.length > 0 ? perms.env : false as const,
+  };
+  // A node with a memory limit gets a process of its own: a Worker's heap
+  // cannot be bounded, and exhausting it would end this process.
+  const worker: NodeWorker = node.memoryMb !== undefined
+    ? new ProcessWorker(node.id, permissions, node.memoryMb)
+    : new Worker(WORKER_URL, {
+      type: "module",
+      name: node.id,
+      deno: {
+        permissions: {
+          ...permissions,
+          run: false,
+          ffi: false,
+          sys: false,
+          import: false,
+        },
       },
-    },
-    // deno-lint-ignore no-explicit-any
-  } as any);
+      // deno-lint-ignore no-explicit-any
+    } as any);
   return { node, worker, loaded };
 }
 

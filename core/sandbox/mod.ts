@@ -11,3 +11,4 @@ export * from "./host.ts";
 export * from "./loader.ts";
 export * from "./protocol.ts";
 export type * from "./node_context.ts";
+export { serveSandboxProcess } from "./_process_host.ts";

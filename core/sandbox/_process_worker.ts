@@ -1,0 +1,144 @@
+/**
+ * A node's Worker in a sandbox process of its own (see `_process_host.ts`),
+ * with the Worker interface the host already speaks: `postMessage`,
+ * `onmessage`, `onerror`, `onmessageerror`, `terminate`. Used for nodes
+ * with a `memory:` limit: passing it ends the process, never the host, and
+ * the node fails saying so.
+ *
+ * @module
+ */
+
+import { frame, readFrames } from "./_frames.ts";
+import type { FromSandbox, ToSandbox } from "./_process_host.ts";
+
+const ENTRY = new URL("./_process_host.ts", import.meta.url);
+
+/** Deno permissions of a Worker, as `new Worker(…, { deno: { permissions } })` takes them. */
+export interface WorkerPermissions {
+  read: string[];
+  write: string[] | false;
+  net: string[] | false;
+  env: string[] | false;
+}
+
+/** The last bytes of a stream, as text. */
+async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
+  let text = "";
+  const dec = new TextDecoder();
+  for await (const chunk of stream) {
+    text = (text + dec.decode(chunk, { stream: true })).slice(-8192);
+  }
+  return text;
+}
+
+/** How the child is started: `deno run` of the entry, or the compiled binary's hidden command. */
+function commandFor(
+  perms: WorkerPermissions,
+  memoryMb: number,
+): { cmd: string; args: string[]; env: Record<string, string> } {
+  const exec = Deno.execPath();
+  const v8 = `--max-old-space-size=${memoryMb}`;
+  if (!/(^|[\\/])deno(\.exe)?$/.test(exec)) {
+    // A compiled runnel: it runs the entry itself (see main.ts).
+    return {
+      cmd: exec,
+      args: ["__sandbox-process"],
+      env: { DENO_V8_FLAGS: v8 },
+    };
+  }
+  const list = (flag: string, v: string[] | false) =>
+    v === false || v.length === 0 ? [] : [`--allow-${flag}=${v.join(",")}`];
+  const remote = ENTRY.protocol !== "file:";
+  // The process needs what its Worker gets, plus its own two modules.
+  const read = [...perms.read];
+  if (!remote) read.push(new URL(".", ENTRY).pathname);
+  return {
+    cmd: exec,
+    args: [
+      "run",
+      `--v8-flags=${v8}`,
+      "--unstable-worker-options",
+      "--no-prompt",
+      "--no-config",
+      "--quiet",
+      ...list("read", read),
+      ...list("write", perms.write),
+      ...list("net", perms.net),
+      ...list("env", perms.env),
+      ...(remote ? [`--allow-import=${ENTRY.host}`] : []),
+      ENTRY.href,
+    ],
+    env: {},
+  };
+}
+
+/** A Worker that runs in a sandbox process with a heap limit. */
+export class ProcessWorker {
+  onmessage: ((e: MessageEvent) => void) | null = null;
+  onerror: ((e: ErrorEvent) => void) | null = null;
+  onmessageerror: ((e: MessageEvent) => void) | null = null;
+  readonly #child: Deno.ChildProcess;
+  readonly #in: WritableStreamDefaultWriter<Uint8Array>;
+  #terminated = false;
+
+  constructor(name: string, perms: WorkerPermissions, memoryMb: number) {
+    const { cmd, args, env } = commandFor(perms, memoryMb);
+    this.#child = new Deno.Command(cmd, {
+      args,
+      env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#in = this.#child.stdin.getWriter();
+    this.#send({ t: "spawn", name, permissions: { ...perms } });
+    const stderr = tail(this.#child.stderr);
+    const frames = readFrames(this.#child.stdout, (raw) => {
+      if (this.#terminated) return;
+      const m = raw as FromSandbox;
+      if (m.t === "message") {
+        this.onmessage?.(new MessageEvent("message", { data: m.data }));
+      } else if (m.t === "messageerror") {
+        this.onmessageerror?.(new MessageEvent("messageerror"));
+      } else if (m.t === "error") {
+        this.#error(m.message);
+      }
+    }).catch(() => {});
+    this.#child.status.then(async (status) => {
+      await frames;
+      if (this.#terminated) return;
+      const text = await stderr;
+      this.#error(
+        /out of memory|heap limit|allocation failed/i.test(text)
+          ? `ran out of memory (its limit is ${memoryMb} MB) and was stopped; raise memory: for this function in graph.yml if it needs more`
+          : `its sandbox process ended unexpectedly (${
+            status.signal ?? `exit code ${status.code}`
+          })${text.trim() === "" ? "" : `: ${text.trim().split("\n").at(-1)}`}`,
+      );
+    });
+  }
+
+  #send(m: ToSandbox): void {
+    this.#in.write(frame(m)).catch(() => {});
+  }
+
+  #error(message: string): void {
+    this.onerror?.(new ErrorEvent("error", { message }));
+  }
+
+  postMessage(data: unknown): void {
+    if (this.#terminated) return;
+    this.#send({ t: "message", data });
+  }
+
+  terminate(): void {
+    if (this.#terminated) return;
+    this.#terminated = true;
+    this.#in.close().catch(() => {});
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
