@@ -7,7 +7,7 @@
 
 import postgres from "npm:postgres@^3.4.5";
 import { createServer } from "../server/mod.ts";
-import { WEBHOOK_DEF } from "../server/_webhook_writer.ts";
+import { WEBHOOK_DEF } from "../server/mod.ts";
 import { openStore } from "../stores/mod.ts";
 import { type BenchRow, median, rate, tempApp } from "./_util.ts";
 

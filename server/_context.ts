@@ -11,7 +11,7 @@ import type { GraphState } from "./_graph_state.ts";
 import type { LastStatus } from "./_last_status.ts";
 import type { RunManager } from "./_runs.ts";
 import type { Secrets } from "./_secrets.ts";
-import type { WebhookWriter } from "./_webhook_writer.ts";
+import type { WebhookWriter } from "./webhooks/mod.ts";
 
 /** Size and count limits of the server. */
 export interface ServerLimits {

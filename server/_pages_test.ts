@@ -6,7 +6,7 @@ import { makeApp, storeTest } from "../tests/_helpers.ts";
 import { seed } from "../tests/_store_contract_util.ts";
 import { bruteSort } from "../tests/_store_contract_order.ts";
 import { readPage } from "./_pages.ts";
-import { parseOrder } from "./_api_tables.ts";
+import { parseOrder } from "./api/tables.ts";
 import { createServer } from "./mod.ts";
 
 const SCHEMA = {

@@ -8,10 +8,12 @@
 
 import { Hono } from "npm:hono@^4.6.0";
 import { StoreError } from "../core/errors.ts";
-import { graphRoutes } from "./_api_graph.ts";
-import { runRoutes } from "./_api_runs.ts";
-import { tableRoutes } from "./_api_tables.ts";
-import { webhookRoutes } from "./_api_webhooks.ts";
+import {
+  graphRoutes,
+  runRoutes,
+  tableRoutes,
+  webhookRoutes,
+} from "./api/mod.ts";
 import type { ServerContext } from "./_context.ts";
 import { originGuard, securityHeaders, tokenGuard } from "./_guard.ts";
 import { sendError } from "./_json.ts";

@@ -24,7 +24,7 @@ import { RunManager } from "./_runs.ts";
 import { CronScheduler, realClock, type ServerClock } from "./_schedule.ts";
 import { Secrets } from "./_secrets.ts";
 import { type DirWatcher, ignoredPath, watchDir } from "./_watch.ts";
-import { WebhookWriter } from "./_webhook_writer.ts";
+import { WebhookWriter } from "./webhooks/mod.ts";
 import { createApp, type UiMount } from "./app.ts";
 import { loadGraph } from "../core/graph/load.ts";
 import { mountUi } from "./ui/mod.ts";
@@ -33,7 +33,7 @@ export type { ServerClock } from "./_schedule.ts";
 export type { ServerLimits } from "./_context.ts";
 export type { UiMount } from "./app.ts";
 export { isLoopback, resolveToken, webhookToken } from "./_auth.ts";
-export { WEBHOOK_DEF } from "./_webhook_writer.ts";
+export { WEBHOOK_DEF } from "./webhooks/mod.ts";
 export { baseUrl, webhookUrls } from "./_urls.ts";
 
 /** Options of {@link createServer}. */

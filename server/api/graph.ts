@@ -6,12 +6,12 @@
 
 import { relative } from "node:path";
 import type { Hono } from "npm:hono@^4.6.0";
-import type { GraphError } from "../core/errors.ts";
-import { findNode, type Graph, type NodeSpec } from "../core/graph/graph.ts";
-import type { NodeRunRecord, TableInfo } from "../stores/store.ts";
-import type { ServerContext } from "./_context.ts";
-import { iso, sendError, sendJson } from "./_json.ts";
-import { nodeDecls, parameterViews, type Secrets } from "./_secrets.ts";
+import type { GraphError } from "../../core/errors.ts";
+import { findNode, type Graph, type NodeSpec } from "../../core/graph/graph.ts";
+import type { NodeRunRecord, TableInfo } from "../../stores/store.ts";
+import type { ServerContext } from "../_context.ts";
+import { iso, sendError, sendJson } from "../_json.ts";
+import { nodeDecls, parameterViews, type Secrets } from "../_secrets.ts";
 
 /** Largest node file shown in full. */
 const MAX_CODE = 1_000_000;

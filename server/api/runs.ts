@@ -10,19 +10,19 @@ import {
   NodeContractError,
   NotFoundError,
   UsageError,
-} from "../core/errors.ts";
-import type { CliParam } from "../core/params/params.ts";
+} from "../../core/errors.ts";
+import type { CliParam } from "../../core/params/params.ts";
 import type {
   LogRecord,
   NodeStatusCounts,
   RunRecord,
-} from "../stores/store.ts";
-import type { ServerContext } from "./_context.ts";
-import { iso, sendError, sendJson } from "./_json.ts";
-import { nodeRunView } from "./_api_graph.ts";
-import { pageOf } from "./_api_tables.ts";
-import type { Secrets } from "./_secrets.ts";
-import { GraphUnavailableError, RunBusyError } from "./_runs.ts";
+} from "../../stores/store.ts";
+import type { ServerContext } from "../_context.ts";
+import { iso, sendError, sendJson } from "../_json.ts";
+import { nodeRunView } from "./graph.ts";
+import { pageOf } from "./tables.ts";
+import type { Secrets } from "../_secrets.ts";
+import { GraphUnavailableError, RunBusyError } from "../_runs.ts";
 
 const MAX_RUNS = 1000;
 const DEFAULT_RUNS = 50;

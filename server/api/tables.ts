@@ -5,11 +5,11 @@
  */
 
 import type { Context, Hono } from "npm:hono@^4.6.0";
-import { DataError } from "../core/errors.ts";
-import type { ReadOptions, TableInfo } from "../stores/store.ts";
-import type { ServerContext } from "./_context.ts";
-import { iso, sendError, sendJson } from "./_json.ts";
-import { readPage } from "./_pages.ts";
+import { DataError } from "../../core/errors.ts";
+import type { ReadOptions, TableInfo } from "../../stores/store.ts";
+import type { ServerContext } from "../_context.ts";
+import { iso, sendError, sendJson } from "../_json.ts";
+import { readPage } from "../_pages.ts";
 
 /** Rows per page when `limit` is not given. */
 export const DEFAULT_PAGE = 50;

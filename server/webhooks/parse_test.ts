@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeBody, mediaType, parseWebhookBody } from "./_webhook_parse.ts";
+import { decodeBody, mediaType, parseWebhookBody } from "./parse.ts";
 
 Deno.test("parseWebhookBody: formats by content type or by sniffing", () => {
   const ok = (text: string, type?: string) => {

@@ -12,9 +12,9 @@
  * @module
  */
 
-import { StoreError } from "../core/errors.ts";
-import type { Row } from "../core/schema/schema.ts";
-import type { Store, TableDef, TableInfo } from "../stores/store.ts";
+import { StoreError } from "../../core/errors.ts";
+import type { Row } from "../../core/schema/schema.ts";
+import type { Store, TableDef, TableInfo } from "../../stores/store.ts";
 
 /** The definition of every webhook table. */
 export const WEBHOOK_DEF: TableDef = {

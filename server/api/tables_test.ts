@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { TableInfo } from "../stores/store.ts";
-import { parseOrder } from "./_api_tables.ts";
+import type { TableInfo } from "../../stores/store.ts";
+import { parseOrder } from "./tables.ts";
 
 const INFO: TableInfo = {
   name: "events",

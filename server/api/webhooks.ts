@@ -8,11 +8,11 @@
  */
 
 import type { Context, Hono } from "npm:hono@^4.6.0";
-import { DataError, StoreError } from "../core/errors.ts";
-import { bearerOf, sameSecret, webhookToken } from "./_auth.ts";
-import type { ServerContext } from "./_context.ts";
-import { sendError, sendJson } from "./_json.ts";
-import { decodeBody, parseWebhookBody } from "./_webhook_parse.ts";
+import { DataError, StoreError } from "../../core/errors.ts";
+import { bearerOf, sameSecret, webhookToken } from "../_auth.ts";
+import type { ServerContext } from "../_context.ts";
+import { sendError, sendJson } from "../_json.ts";
+import { decodeBody, parseWebhookBody } from "../webhooks/parse.ts";
 
 /** Reads at most `max` bytes of the body; undefined when it is larger. */
 async function readCapped(

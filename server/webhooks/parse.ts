@@ -9,7 +9,7 @@
  * @module
  */
 
-import { jsonProblem } from "../core/schema/json.ts";
+import { jsonProblem } from "../../core/schema/json.ts";
 
 /** A parsed body, or why it was refused (with the HTTP status to answer). */
 export type ParseResult =
