@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import type postgres from "npm:postgres@^3.4.5";
-import { graphYml, makeApp, runOnce } from "./_helpers.ts";
+import { graphYml, makeApp, readTable, runOnce } from "./_helpers.ts";
 import { pgUrl } from "./_pg_env.ts";
 import { pgTest } from "./_pg_store.ts";
 
@@ -75,3 +75,50 @@ pgTest(
     assert.equal(await sleepers(raw), 0);
   },
 );
+
+Deno.test("[sqlite] readSql past the node's timeout is stopped at the deadline, and the host stays free meanwhile", async () => {
+  const dir = await slowApp(
+    "slow.ts",
+    `export default async ({ table }) => {
+      // About half a minute of SQLite work: 300 × 300 × 300 × 60 rows counted.
+      const a = JSON.stringify(Array.from({ length: 300 }, (_, i) => i));
+      const b = JSON.stringify(Array.from({ length: 60 }, (_, i) => i));
+      await table("seed").readSql(
+        "SELECT count(*) AS n FROM {{ this }}, json_each(?), json_each(?), json_each(?), json_each(?)",
+        [a, a, a, b],
+      );
+    };`,
+  );
+  // The host's thread keeps turning while the query runs elsewhere.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 100);
+  try {
+    const result = await runOnce(dir);
+    const slow = result.nodes.find((n) => n.id === "slow")!;
+    assert.equal(slow.status, "failed");
+    assert.match(slow.error ?? "", /timed out after 1.00s and was stopped/);
+    assert.ok(ticks >= 5, `the host's timers ran ${ticks} times`);
+  } finally {
+    clearInterval(ticker);
+  }
+});
+
+Deno.test("[sqlite] readSql in a node gives what the store's query gives, errors included", async () => {
+  const dir = await slowApp(
+    "slow.ts",
+    `export default async ({ table }) => {
+      const seed = table("seed");
+      const rows = await seed.readSql("SELECT v, v * 2 AS w, 'x' || v AS s FROM {{ this }} WHERE v = ?", [1]);
+      let refused = "";
+      try { await seed.readSql("SELECT * FROM sqlite_master"); } catch (e) { refused = e.name + ": " + e.message; }
+      const out = table("slow_out", "w");
+      await out.init({ schema: { got: "Json", refused: "Text" } });
+      await out.append({ got: rows, refused });
+    };`,
+  );
+  const result = await runOnce(dir);
+  assert.equal(result.status, "succeeded", JSON.stringify(result.nodes));
+  const [row] = await readTable(dir, "slow_out");
+  assert.deepEqual(row?.got, [{ v: 1, w: 2, s: "x1" }]);
+  assert.match(String(row?.refused), /^DataError: query\(\) /);
+});

@@ -1,7 +1,7 @@
 /**
  * The sandbox process: a child process that hosts one node's Worker and
  * relays its messages to the parent over stdin and stdout (see
- * `_frames.ts`). Node code still runs in a permission-restricted Worker;
+ * `core/frames.ts`). Node code still runs in a permission-restricted Worker;
  * the process adds what a Worker cannot have, a heap limit: V8's
  * `--max-old-space-size` bounds every isolate of this process, and a node
  * that passes it takes down this process only.
@@ -9,7 +9,7 @@
  * @module
  */
 
-import { frame, readFrames } from "./_frames.ts";
+import { frame, readFrames } from "../frames.ts";
 
 // The same one-file build of worker.ts the host process starts workers from.
 const WORKER_URL = new URL("./_worker_bundle.js", import.meta.url);

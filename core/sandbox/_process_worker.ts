@@ -8,7 +8,7 @@
  * @module
  */
 
-import { frame, readFrames } from "./_frames.ts";
+import { frame, readFrames } from "../frames.ts";
 import type { FromSandbox, ToSandbox } from "./_process_host.ts";
 
 const ENTRY = new URL("./_process_host.ts", import.meta.url);

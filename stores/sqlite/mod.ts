@@ -308,3 +308,6 @@ export function openSqliteStore(path: string): Promise<Store> {
   const abs = resolve(path);
   return settle(() => new SqliteStore(openCtx(abs)), abs);
 }
+
+/** The query process of a node run's `readSql` (a compiled runnel starts it as itself). */
+export { serveQueryProcess } from "./_query_process.ts";

@@ -43,6 +43,7 @@ import {
 import { writeRows } from "./_writer.ts";
 import { readTable } from "../_read.ts";
 import { type QueryConn, runQuery } from "../_query.ts";
+import { QueryProcess } from "../_query_process.ts";
 import { accessFor, checkNewName, checkRows } from "./_checks.ts";
 import { commitStaged } from "./_commit.ts";
 import { promote, readStaged } from "./_delta.ts";
@@ -54,6 +55,8 @@ import { checkNodeCache } from "../_node_cache.ts";
 export class SqlitePublication implements Publication {
   readonly #ctx: SqliteCtx;
   readonly #queryConn: () => QueryConn;
+  /** Query processes of node runs, by the signal that ends each. */
+  readonly #procs = new Map<AbortSignal, QueryProcess>();
   readonly #onEnd: (p: SqlitePublication) => void;
   readonly #t: SqliteStagedTables;
   readonly #states = new Map<string, string>();
@@ -192,23 +195,42 @@ export class SqlitePublication implements Publication {
     });
   }
 
-  query(
+  async query(
     sql: string,
     params: unknown[],
     allowed: string[],
     opts?: SqlLimits,
   ): Promise<Row[]> {
-    return this.#settle(() => {
+    const access = await this.#settle(() => {
       const ctx = this.#check();
       notStopped(opts, "query");
       this.#t.whole(allowed);
-      return runQuery(
-        this.#queryConn(),
-        sql,
-        params ?? [],
-        accessFor(ctx, this.#t.staged, allowed),
-      );
+      return accessFor(ctx, this.#t.staged, allowed);
     });
+    const signal = opts?.signal;
+    if (signal === undefined) {
+      return await this.#settle(() =>
+        runQuery(this.#queryConn(), sql, params ?? [], access)
+      );
+    }
+    // A node's query runs in a process of its own, which its end (or its
+    // deadline) kills: node:sqlite cannot interrupt a statement.
+    let proc = this.#procs.get(signal);
+    if (proc === undefined) {
+      const started = new QueryProcess(this.#ctx.path);
+      this.#procs.set(signal, started);
+      signal.addEventListener("abort", () => {
+        started.kill();
+        this.#procs.delete(signal);
+      }, { once: true });
+      proc = started;
+    }
+    return await proc.query(sql, params ?? [], access, opts!);
+  }
+
+  #endQueries(): void {
+    for (const p of this.#procs.values()) p.kill();
+    this.#procs.clear();
   }
 
   materialize(
@@ -266,6 +288,7 @@ export class SqlitePublication implements Publication {
         storeFailure("Cannot commit the publication", err);
       }
       this.#ended = "committed";
+      this.#endQueries();
       for (const s of this.#t.staged.values()) LIVE_STAGED.delete(s.physical);
       this.#t.staged.clear();
       this.#onEnd(this);
@@ -277,6 +300,7 @@ export class SqlitePublication implements Publication {
   discard(): Promise<void> {
     return this.#settle(() => {
       if (this.#ended === undefined) this.#ended = "discarded";
+      this.#endQueries();
       for (const s of this.#t.staged.values()) {
         dropPhysical(this.#ctx, s.physical);
       }
@@ -291,6 +315,7 @@ export class SqlitePublication implements Publication {
   /** The store is closing: forget staged versions, leaving them to the garbage collector. */
   abandon(): void {
     if (this.#ended === undefined) this.#ended = "discarded";
+    this.#endQueries();
     for (const s of this.#t.staged.values()) LIVE_STAGED.delete(s.physical);
     this.#t.staged.clear();
   }

@@ -1,0 +1,208 @@
+/**
+ * `readSql` on SQLite in a process of its own, so that a node's deadline
+ * holds: node:sqlite cannot interrupt a statement, but a process can be
+ * killed (SQLite keeps the file sound), and the host's thread is never
+ * held by a long query meanwhile. One process per node run that uses
+ * `readSql`, started on its first query and ended with the node.
+ * Private to `stores/sqlite/`.
+ *
+ * @module
+ */
+
+import { frame, readFrames } from "../../core/frames.ts";
+import type { Row } from "../../core/schema/schema.ts";
+import {
+  DataError,
+  NotFoundError,
+  SqlTimeoutError,
+  StoreError,
+} from "../../core/errors.ts";
+import type { SqlLimits, TableDef } from "../store.ts";
+import { type Access, openQueryConn, runQuery } from "./_query.ts";
+
+const ENTRY = new URL("./_query_process.ts", import.meta.url);
+
+/** An {@link Access} as data, to cross to the query process. */
+interface PlainAccess {
+  readable: string[];
+  declared: string[];
+  names: [string, string][];
+  defs: [string, TableDef][];
+}
+
+interface Request {
+  id: number;
+  sql: string;
+  params: unknown[];
+  access: PlainAccess;
+}
+
+type Reply =
+  | { id: number; ok: true; rows: Row[] }
+  | { id: number; ok: false; name: string; message: string };
+
+function plain(a: Access): PlainAccess {
+  const names: [string, string][] = [];
+  const defs: [string, TableDef][] = [];
+  for (const p of a.readable) {
+    const n = a.nameOf(p);
+    if (n !== undefined) names.push([p, n]);
+    const d = a.defOf?.(p);
+    if (d !== undefined) defs.push([p, d]);
+  }
+  return { readable: [...a.readable], declared: a.declared, names, defs };
+}
+
+function access(p: PlainAccess): Access {
+  const names = new Map(p.names);
+  const defs = new Map(p.defs);
+  return {
+    readable: new Set(p.readable),
+    declared: p.declared,
+    nameOf: (x) => names.get(x),
+    defOf: (x) => defs.get(x),
+  };
+}
+
+/** Serves queries on the store at `path` until stdin closes (the child's side). */
+export async function serveQueryProcess(path: string): Promise<void> {
+  const qc = openQueryConn(path);
+  const out = Deno.stdout.writable.getWriter();
+  await readFrames(Deno.stdin.readable, (raw) => {
+    const r = raw as Request;
+    let reply: Reply;
+    try {
+      reply = {
+        id: r.id,
+        ok: true,
+        rows: runQuery(qc, r.sql, r.params, access(r.access)),
+      };
+    } catch (err) {
+      const e = err as Error;
+      reply = { id: r.id, ok: false, name: e.name, message: e.message };
+    }
+    out.write(frame(reply)).catch(() => {});
+  });
+  qc.db.close();
+  await out.close().catch(() => {});
+}
+
+const ERRORS: Record<string, new (message: string) => Error> = {
+  DataError,
+  NotFoundError,
+  StoreError,
+};
+
+function command(path: string): { cmd: string; args: string[] } {
+  const exec = Deno.execPath();
+  if (!/(^|[\\/])deno(\.exe)?$/.test(exec)) {
+    return { cmd: exec, args: ["__sqlite-query", path] };
+  }
+  const dir = path.replace(/[\\/][^\\/]*$/, "") || "/";
+  const remote = ENTRY.protocol !== "file:";
+  return {
+    cmd: exec,
+    args: [
+      "run",
+      "--no-prompt",
+      "--no-config",
+      "--quiet",
+      // The store's folder: the file, and its -wal and -shm beside it.
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      ...(remote ? [`--allow-import=${ENTRY.host}`] : []),
+      ENTRY.href,
+      path,
+    ],
+  };
+}
+
+/** The parent's side: queries one at a time, stopped by killing the process. */
+export class QueryProcess {
+  readonly #child: Deno.ChildProcess;
+  readonly #in: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #pending = new Map<
+    number,
+    { resolve: (rows: Row[]) => void; reject: (e: Error) => void }
+  >();
+  #next = 1;
+  #dead: Error | undefined;
+
+  constructor(path: string) {
+    const { cmd, args } = command(path);
+    this.#child = new Deno.Command(cmd, {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    this.#in = this.#child.stdin.getWriter();
+    readFrames(this.#child.stdout, (raw) => {
+      const r = raw as Reply;
+      const p = this.#pending.get(r.id);
+      if (p === undefined) return;
+      this.#pending.delete(r.id);
+      if (r.ok) p.resolve(r.rows);
+      else p.reject(new (ERRORS[r.name] ?? Error)(r.message));
+    }).catch(() => {});
+    this.#child.status.then(() => {
+      this.#end(
+        this.#dead ??
+          new StoreError(
+            `query() failed: its query process ended unexpectedly`,
+          ),
+      );
+    });
+  }
+
+  #end(err: Error): void {
+    this.#dead ??= err;
+    for (const p of this.#pending.values()) p.reject(this.#dead);
+    this.#pending.clear();
+  }
+
+  /** Runs one query; `limits` stop it by ending the process. */
+  query(
+    sql: string,
+    params: unknown[],
+    a: Access,
+    limits: SqlLimits,
+  ): Promise<Row[]> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const id = this.#next++;
+    const done = new Promise<Row[]>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+    });
+    this.#in.write(
+      frame({ id, sql, params, access: plain(a) } satisfies Request),
+    )
+      .catch(() => {});
+    const stop = () =>
+      this.kill(
+        new SqlTimeoutError(
+          "query() was stopped: the node's time ran out or it was stopped",
+        ),
+      );
+    const timer = limits.timeoutMs === undefined
+      ? undefined
+      : setTimeout(stop, limits.timeoutMs);
+    limits.signal?.addEventListener("abort", stop, { once: true });
+    return done.finally(() => {
+      clearTimeout(timer);
+      limits.signal?.removeEventListener("abort", stop);
+    });
+  }
+
+  /** Ends the process; queries under way fail with `err`. */
+  kill(err: Error = new StoreError("query() was stopped")): void {
+    this.#end(err);
+    this.#in.close().catch(() => {});
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+if (import.meta.main) await serveQueryProcess(Deno.args[0]!);
