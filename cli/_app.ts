@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { Option } from "npm:commander@^14.0.3";
 import type { CliIo } from "./_io.ts";
 import { AppNotFoundError, UsageError } from "../core/errors.ts";
+import { parseMemoryMb } from "../core/size.ts";
 import { type CliParam, parseCliParam } from "../core/params/params.ts";
 import type { Graph } from "../core/graph/graph.ts";
 import { loadGraph } from "../core/graph/load.ts";
@@ -136,6 +137,25 @@ export async function openExistingStore(
 }
 
 /** Commander parser for a positive integer option. */
+/** The `--memory <size|none>` option: a heap limit for every node without `memory:`. */
+export function memoryOption(defaultSize?: string): Option {
+  const o = new Option(
+    "--memory <size>",
+    "heap limit of every node without memory: in graph.yml (e.g. 2GB); each then runs in a sandbox process of its own; none: no limit",
+  ).argParser((v: string) => {
+    if (v.trim().toLowerCase() === "none") return null;
+    const mb = parseMemoryMb(v);
+    if (typeof mb === "string") {
+      throw new UsageError(`--memory "${v}" is ${mb}, or none`);
+    }
+    return mb;
+  });
+  return defaultSize === undefined ? o : o.default(
+    parseMemoryMb(defaultSize) as number,
+    defaultSize,
+  );
+}
+
 export function positiveInt(flag: string): (v: string) => number {
   return (v: string) => {
     const n = Number(v);

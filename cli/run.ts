@@ -16,6 +16,7 @@ import { runGraph } from "../core/run/runner.ts";
 import {
   appOption,
   type CliContext,
+  memoryOption,
   openApp,
   paramOption,
   parseParamFlags,
@@ -41,6 +42,7 @@ export function runCommand(ctx: CliContext): Command {
       new Option("-c, --concurrency <n>", "how many nodes may run at once")
         .argParser(positiveInt("--concurrency")),
     )
+    .addOption(memoryOption())
     .option("--stage <name>", "run every node of a stage")
     .option("-f, --force", "ignore the cache: rerun the selected nodes")
     .option("--fail-fast", "stop starting nodes after the first failure")
@@ -95,6 +97,7 @@ publishes nothing of theirs and records the run; a second Ctrl+C quits at once).
           stage: opts.stage,
           params,
           concurrency: opts.concurrency,
+          memoryMb: opts.memory ?? undefined,
           force: !!opts.force,
           failFast: !!opts.failFast,
           wait: opts.wait !== false,

@@ -12,6 +12,7 @@ import { baseUrl, webhookUrls } from "../server/mod.ts";
 import {
   appOption,
   type CliContext,
+  memoryOption,
   resolveAppDir,
   storeOption,
 } from "./_app.ts";
@@ -33,6 +34,12 @@ export function portNumber(v: string): number {
 }
 
 /** Builds the `serve` command. */
+/**
+ * The server bounds every node's heap unless told otherwise: a node that
+ * exhausts it then fails alone instead of ending the server.
+ */
+const SERVE_MEMORY = "2GB";
+
 export function serveCommand(ctx: CliContext): Command {
   return new Command("serve")
     .description(
@@ -53,6 +60,7 @@ export function serveCommand(ctx: CliContext): Command {
       "--token <token>",
       "token for the API and webhooks (default: none on loopback, else a generated one; env RUNNEL_TOKEN)",
     )
+    .addOption(memoryOption(SERVE_MEMORY))
     .option("--watch-run", "run the graph after every saved change")
     .option("--no-watch", "do not watch the app directory")
     .addHelpText(
@@ -75,6 +83,7 @@ Examples:
         host,
         watchRun: !!opts.watchRun,
         watch: opts.watch !== false,
+        runOptions: opts.memory == null ? {} : { memoryMb: opts.memory },
       });
       const abort = new AbortController();
       let http: Deno.HttpServer;

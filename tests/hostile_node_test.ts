@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "../server/mod.ts";
 import { graphYml, makeApp, runOnce } from "./_helpers.ts";
+import { freePort, runnel, serve } from "./_cli.ts";
 
 const GOOD = `export default async ({ table }) => {
   const t = table("good_out", "w");
@@ -266,5 +267,67 @@ Deno.test("hostile node: runnel serve survives a node exhausting its heap and re
     assert.equal((await s.app.request("/api/graph")).status, 200);
   } finally {
     await s.close();
+  }
+});
+
+/** A hog without `memory:` of its own, beside a node that behaves. */
+async function unboundedHogApp(): Promise<string> {
+  return await makeApp({
+    "graph.yml": graphYml([
+      { file: "hog.ts", title: "Hog", outputs: ["hog_out"] },
+      { file: "good.ts", title: "Good", outputs: ["good_out"] },
+    ]),
+    "hog.ts": HOG,
+    "good.ts": GOOD,
+  });
+}
+
+Deno.test("hostile node: runnel run --memory bounds every node without a limit of its own", async () => {
+  const dir = await unboundedHogApp();
+  const r = await runnel(dir, ["run", "--memory", "96MB", "--json"]);
+  assert.equal(r.code, 1, r.stderr);
+  const result = JSON.parse(r.stdout);
+  const by = new Map(
+    result.nodes.map((n: { id: string }) => [n.id, n] as const),
+  ) as Map<string, { status: string; error?: string }>;
+  assert.match(
+    by.get("hog")?.error ?? "",
+    /ran out of memory \(its limit is 96 MB\)/,
+  );
+  assert.equal(by.get("good")?.status, "succeeded");
+  const bad = await runnel(dir, ["run", "--memory", "lots"]);
+  assert.equal(bad.code, 2);
+  assert.match(
+    bad.stderr,
+    /--memory "lots" is not a size: use e\.g\. 512MB or 2GB/,
+  );
+});
+
+Deno.test("hostile node: runnel serve bounds every node by default, and survives a hog", async () => {
+  const dir = await unboundedHogApp();
+  const { child, url, stderr } = await serve([
+    "--app",
+    dir,
+    "--port",
+    String(freePort()),
+  ]);
+  try {
+    const res = await fetch(`${url}api/runs`, { method: "POST" });
+    assert.equal(res.status, 202);
+    const { runId } = await res.json();
+    let run;
+    for (let i = 0; i < 400; i++) {
+      run = await (await fetch(`${url}api/runs/${runId}`)).json();
+      if (run.run.status !== "running" && run.run.status !== "starting") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(run.run.status, "failed");
+    const hog = run.nodes.find((n: { id: string }) => n.id === "hog");
+    assert.match(hog.error, /ran out of memory \(its limit is 2048 MB\)/);
+    assert.equal((await fetch(`${url}api/graph`)).status, 200);
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await stderr;
   }
 });

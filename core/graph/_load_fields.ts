@@ -9,6 +9,7 @@ import { extname } from "node:path";
 import { isScalar, type Node } from "npm:yaml@^2.8.0";
 import { cronError } from "../cron.ts";
 import { parseDuration } from "../duration.ts";
+import { parseMemoryMb } from "../size.ts";
 import type { NodeKind, NodeSpec, Trigger } from "./graph.ts";
 import { appPath } from "./_load_paths.ts";
 import {
@@ -157,19 +158,6 @@ export function readTimeout(
   return ms;
 }
 
-/** Smallest and largest `memory:` limits, in MiB. */
-const MIN_MEMORY_MB = 32;
-const MAX_MEMORY_MB = 65_536;
-
-const MEMORY_UNITS: Record<string, number> = {
-  mb: 1,
-  mib: 1,
-  m: 1,
-  gb: 1024,
-  gib: 1024,
-  g: 1024,
-};
-
 /** Reads `memory:` ("512MB", "2GB", a number of MB) as MiB. */
 export function readMemory(
   ctx: Ctx,
@@ -177,37 +165,14 @@ export function readMemory(
   who: string,
 ): number | undefined {
   const v = isScalar(e.value) ? e.value.value : undefined;
-  const m = typeof v === "number"
-    ? [String(v), String(v), "mb"]
-    : typeof v === "string"
-    ? /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v)
-    : null;
-  const at = isNull(e.value) ? e.keyNode : e.value;
-  const unit = MEMORY_UNITS[(m?.[2] || "mb").toLowerCase()];
-  const mb = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : NaN;
-  if (!Number.isFinite(mb)) {
-    report(
-      ctx,
-      at,
-      `${who}: memory ${
-        describeValue(e.value)
-      } is not a size: use e.g. 512MB or 2GB (MB and GB are MiB and GiB)`,
-    );
-    return undefined;
-  }
-  if (mb < MIN_MEMORY_MB || mb > MAX_MEMORY_MB) {
-    report(
-      ctx,
-      at,
-      `${who}: memory ${
-        describeValue(e.value)
-      } is out of range: give between ${MIN_MEMORY_MB}MB and ${
-        MAX_MEMORY_MB / 1024
-      }GB`,
-    );
-    return undefined;
-  }
-  return mb;
+  const mb = parseMemoryMb(v);
+  if (typeof mb === "number") return mb;
+  report(
+    ctx,
+    isNull(e.value) ? e.keyNode : e.value,
+    `${who}: memory ${describeValue(e.value)} is ${mb}`,
+  );
+  return undefined;
 }
 
 /** Reads `stage:` (a stage name); undefined (reported) when it is not a non-empty string. */

@@ -40,6 +40,7 @@ export async function runGraph(
 ): Promise<RunResult> {
   const clock = opts.clock ?? realClock;
   const emit = opts.onEvent ?? (() => {});
+  if (opts.memoryMb !== undefined) graph = withMemory(graph, opts.memoryMb);
   const { nodes, params, statics } = await prepareSelection(graph, {
     ...opts,
     protectedFiles: store.localFiles,
@@ -139,4 +140,14 @@ function checkInputsProduced(
     }
   }
   if (problems.length > 0) throw new NodeContractError(problems.join("\n"));
+}
+
+/** The graph with `memoryMb` for every node that has no limit of its own. */
+function withMemory(graph: Graph, memoryMb: number): Graph {
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) =>
+      n.kind === "ts" && n.memoryMb === undefined ? { ...n, memoryMb } : n
+    ),
+  };
 }

@@ -90,6 +90,12 @@ export interface RunOptions {
   loader?: NodeLoader;
   clock?: Clock;
   batchRows?: number;
+  /**
+   * Heap limit in MiB for nodes without `memory:` of their own: each then
+   * runs in a sandbox process (see `NodeSpec.memoryMb`). None: such nodes
+   * run in this process, unbounded.
+   */
+  memoryMb?: number;
 }
 
 /** One node's result within a run. */
