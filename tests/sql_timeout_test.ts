@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import type postgres from "npm:postgres@^3.4.5";
 import { graphYml, makeApp, readTable, runOnce } from "./_helpers.ts";
 import { pgUrl } from "./_pg_env.ts";
+import { openStore } from "../stores/mod.ts";
 import { pgTest } from "./_pg_store.ts";
 
 /** Statements still running `pg_sleep` in the test database. */
@@ -121,4 +122,41 @@ Deno.test("[sqlite] readSql in a node gives what the store's query gives, errors
   const [row] = await readTable(dir, "slow_out");
   assert.deepEqual(row?.got, [{ v: 1, w: 2, s: "x1" }]);
   assert.match(String(row?.refused), /^DataError: query\(\) /);
+});
+
+Deno.test("[sqlite] a .sql node past its timeout is stopped, publishes nothing, and the host stays free meanwhile", async () => {
+  const dir = await slowApp(
+    "slow.sql",
+    // About half a minute of SQLite work.
+    `SELECT count(*) AS n FROM {{ Table("seed") }},
+       json_each('[${Array.from({ length: 300 }, (_, i) => i).join(",")}]'),
+       json_each('[${Array.from({ length: 300 }, (_, i) => i).join(",")}]'),
+       json_each('[${Array.from({ length: 300 }, (_, i) => i).join(",")}]'),
+       json_each('[${Array.from({ length: 60 }, (_, i) => i).join(",")}]')`,
+  );
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 100);
+  try {
+    const result = await runOnce(dir);
+    const slow = result.nodes.find((n) => n.id === "slow")!;
+    assert.equal(slow.status, "failed");
+    assert.match(slow.error ?? "", /timed out after 1.00s and was stopped/);
+    assert.ok(ticks >= 5, `the host's timers ran ${ticks} times`);
+  } finally {
+    clearInterval(ticker);
+  }
+  const store = await openStore(undefined, dir);
+  try {
+    assert.equal(await store.describeTable("slow_out"), undefined);
+  } finally {
+    await store.close();
+  }
+  // The same node, quick, materializes through its query process as before.
+  await Deno.writeTextFile(
+    `${dir}/slow.sql`,
+    `SELECT v, v * 2 AS w FROM {{ Table("seed") }}`,
+  );
+  const again = await runOnce(dir);
+  assert.equal(again.status, "succeeded", JSON.stringify(again.nodes));
+  assert.deepEqual(await readTable(dir, "slow_out"), [{ v: 1, w: 2 }]);
 });

@@ -30,6 +30,11 @@ export interface SqliteCtx {
   path: string;
   /** Device and inode of the file when it was opened (see `_file.ts`). */
   identity: string;
+  /**
+   * Whose staged tables this connection creates (default: this process).
+   * A query process materializing for its parent names the parent.
+   */
+  stagingOwner?: { pid: number; host: string };
   closed: boolean;
   /** Catalog statements by SQL. */
   prepared: Map<string, StatementSync>;
@@ -255,7 +260,13 @@ export function registerStaging(
   prep(
     ctx,
     "INSERT OR REPLACE INTO _runnel_staging (physical, table_name, pid, host, created_at) VALUES (?, ?, ?, ?, ?)",
-  ).run(physical, table, Deno.pid, HOST, new Date().toISOString());
+  ).run(
+    physical,
+    table,
+    ctx.stagingOwner?.pid ?? Deno.pid,
+    ctx.stagingOwner?.host ?? HOST,
+    new Date().toISOString(),
+  );
 }
 
 /** Runs synchronous store work, turning a throw into a rejected promise. */

@@ -310,4 +310,4 @@ export function openSqliteStore(path: string): Promise<Store> {
 }
 
 /** The query process of a node run's `readSql` (a compiled runnel starts it as itself). */
-export { serveQueryProcess } from "./_query_process.ts";
+export { serveQueryProcess } from "./publish/mod.ts";

@@ -43,7 +43,7 @@ import {
 import { writeRows } from "./_writer.ts";
 import { readTable } from "../_read.ts";
 import { type QueryConn, runQuery } from "../_query.ts";
-import { QueryProcess } from "../_query_process.ts";
+import { QueryProcess } from "./_query_process.ts";
 import { accessFor, checkNewName, checkRows } from "./_checks.ts";
 import { commitStaged } from "./_commit.ts";
 import { promote, readStaged } from "./_delta.ts";
@@ -215,6 +215,11 @@ export class SqlitePublication implements Publication {
     }
     // A node's query runs in a process of its own, which its end (or its
     // deadline) kills: node:sqlite cannot interrupt a statement.
+    return await this.#process(signal).query(sql, params ?? [], access, opts!);
+  }
+
+  /** The query process of the node run that `signal` ends. */
+  #process(signal: AbortSignal): QueryProcess {
     let proc = this.#procs.get(signal);
     if (proc === undefined) {
       const started = new QueryProcess(this.#ctx.path);
@@ -225,7 +230,7 @@ export class SqlitePublication implements Publication {
       }, { once: true });
       proc = started;
     }
-    return await proc.query(sql, params ?? [], access, opts!);
+    return proc;
   }
 
   #endQueries(): void {
@@ -233,29 +238,53 @@ export class SqlitePublication implements Publication {
     this.#procs.clear();
   }
 
-  materialize(
+  async materialize(
     table: string,
     sql: string,
     params: unknown[],
     allowed: string[],
     opts?: SqlLimits,
   ): Promise<number> {
-    return this.#settle(() => {
+    const prep = await this.#settle(() => {
       const ctx = this.#check();
       notStopped(opts, "materialize");
       checkNewName(ctx, table);
       const committed = getCatalog(ctx, table);
       const prev = this.#t.staged.get(table);
       this.#t.whole(allowed);
-      const s = materializeStaged(
+      return {
         ctx,
-        this.#queryConn(),
+        prev,
+        access: accessFor(ctx, this.#t.staged, allowed),
+        lastId: Math.max(prev?.lastId ?? 0, committed?.lastId ?? 0),
+      };
+    });
+    const { ctx, prev, access, lastId } = prep;
+    // A node's statement runs in its query process, which the node's end
+    // or deadline kills (SQLite rolls back what it had not committed).
+    const s = opts?.signal === undefined
+      ? await this.#settle(() =>
+        materializeStaged(
+          ctx,
+          this.#queryConn(),
+          table,
+          sql,
+          params,
+          access,
+          lastId,
+        )
+      )
+      : await this.#process(opts.signal).materialize(
         table,
         sql,
         params,
-        accessFor(ctx, this.#t.staged, allowed),
-        Math.max(prev?.lastId ?? 0, committed?.lastId ?? 0),
+        access,
+        lastId,
+        opts,
       );
+    return this.#settle(() => {
+      this.#check();
+      LIVE_STAGED.add(s.physical);
       this.#t.staged.set(table, s);
       this.#t.inits.set(table, s.def);
       if (prev !== undefined) dropPhysical(ctx, prev.physical);

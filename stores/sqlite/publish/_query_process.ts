@@ -1,24 +1,34 @@
 /**
- * `readSql` on SQLite in a process of its own, so that a node's deadline
- * holds: node:sqlite cannot interrupt a statement, but a process can be
- * killed (SQLite keeps the file sound), and the host's thread is never
- * held by a long query meanwhile. One process per node run that uses
- * `readSql`, started on its first query and ended with the node.
- * Private to `stores/sqlite/`.
+ * A node's SQL on SQLite in a process of its own (its `readSql` queries, or
+ * a `.sql` node's statement), so that the node's deadline holds:
+ * node:sqlite cannot interrupt a statement, but a process can be killed
+ * (SQLite rolls back what it had not committed and keeps the file sound),
+ * and the host's thread is never held by a long statement meanwhile. One
+ * process per node run that needs it, started on its first statement and
+ * ended with the node. Private to `stores/sqlite/`.
  *
  * @module
  */
 
-import { frame, readFrames } from "../../core/frames.ts";
-import type { Row } from "../../core/schema/schema.ts";
+import { frame, readFrames } from "../../../core/frames.ts";
+import type { Row } from "../../../core/schema/schema.ts";
 import {
   DataError,
   NotFoundError,
   SqlTimeoutError,
   StoreError,
-} from "../../core/errors.ts";
-import type { SqlLimits, TableDef } from "../store.ts";
-import { type Access, openQueryConn, runQuery } from "./_query.ts";
+} from "../../../core/errors.ts";
+import type { SqlLimits, TableDef } from "../../store.ts";
+import { DatabaseSync } from "node:sqlite";
+import { type Access, openQueryConn, runQuery } from "../_query.ts";
+import { HOST, type SqliteCtx } from "../_catalog.ts";
+import { fileIdentity } from "../_file.ts";
+import { registerHashFunction } from "../_hash.ts";
+import type { Staged } from "../_physical.ts";
+import { materializeStaged } from "./_materialize.ts";
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
+  : never;
 
 const ENTRY = new URL("./_query_process.ts", import.meta.url);
 
@@ -30,15 +40,20 @@ interface PlainAccess {
   defs: [string, TableDef][];
 }
 
-interface Request {
-  id: number;
-  sql: string;
-  params: unknown[];
-  access: PlainAccess;
-}
+type Request =
+  & { id: number; sql: string; params: unknown[]; access: PlainAccess }
+  & (
+    | { op: "query" }
+    | {
+      op: "materialize";
+      table: string;
+      lastId: number;
+      owner: { pid: number; host: string };
+    }
+  );
 
 type Reply =
-  | { id: number; ok: true; rows: Row[] }
+  | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; name: string; message: string };
 
 function plain(a: Access): PlainAccess {
@@ -64,19 +79,51 @@ function access(p: PlainAccess): Access {
   };
 }
 
-/** Serves queries on the store at `path` until stdin closes (the child's side). */
+/** A write connection of the query process, creating staged tables for `owner`. */
+function writeCtx(
+  path: string,
+  owner: { pid: number; host: string },
+): SqliteCtx {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA busy_timeout = 10000");
+  registerHashFunction(db);
+  return {
+    db,
+    path,
+    identity: fileIdentity(path) ?? "",
+    stagingOwner: owner,
+    closed: false,
+    prepared: new Map(),
+    writers: new Map(),
+  };
+}
+
+/** Serves statements on the store at `path` until stdin closes (the child's side). */
 export async function serveQueryProcess(path: string): Promise<void> {
   const qc = openQueryConn(path);
+  let wctx: SqliteCtx | undefined;
   const out = Deno.stdout.writable.getWriter();
   await readFrames(Deno.stdin.readable, (raw) => {
     const r = raw as Request;
     let reply: Reply;
     try {
-      reply = {
-        id: r.id,
-        ok: true,
-        rows: runQuery(qc, r.sql, r.params, access(r.access)),
-      };
+      const a = access(r.access);
+      let value: unknown;
+      if (r.op === "query") {
+        value = runQuery(qc, r.sql, r.params, a);
+      } else {
+        wctx ??= writeCtx(path, r.owner);
+        value = materializeStaged(
+          wctx,
+          qc,
+          r.table,
+          r.sql,
+          r.params,
+          a,
+          r.lastId,
+        );
+      }
+      reply = { id: r.id, ok: true, value };
     } catch (err) {
       const e = err as Error;
       reply = { id: r.id, ok: false, name: e.name, message: e.message };
@@ -84,6 +131,7 @@ export async function serveQueryProcess(path: string): Promise<void> {
     out.write(frame(reply)).catch(() => {});
   });
   qc.db.close();
+  wctx?.db.close();
   await out.close().catch(() => {});
 }
 
@@ -123,7 +171,7 @@ export class QueryProcess {
   readonly #in: WritableStreamDefaultWriter<Uint8Array>;
   readonly #pending = new Map<
     number,
-    { resolve: (rows: Row[]) => void; reject: (e: Error) => void }
+    { resolve: (value: unknown) => void; reject: (e: Error) => void }
   >();
   #next = 1;
   #dead: Error | undefined;
@@ -142,7 +190,7 @@ export class QueryProcess {
       const p = this.#pending.get(r.id);
       if (p === undefined) return;
       this.#pending.delete(r.id);
-      if (r.ok) p.resolve(r.rows);
+      if (r.ok) p.resolve(r.value);
       else p.reject(new (ERRORS[r.name] ?? Error)(r.message));
     }).catch(() => {});
     this.#child.status.then(() => {
@@ -168,19 +216,49 @@ export class QueryProcess {
     a: Access,
     limits: SqlLimits,
   ): Promise<Row[]> {
+    return this.#call(
+      { op: "query", sql, params, access: plain(a) },
+      limits,
+    ) as Promise<Row[]>;
+  }
+
+  /**
+   * Materializes one SELECT into a new staged table of `table` (see
+   * `materializeStaged`), registered as staged by this process.
+   */
+  materialize(
+    table: string,
+    sql: string,
+    params: unknown[],
+    a: Access,
+    lastId: number,
+    limits: SqlLimits,
+  ): Promise<Staged> {
+    return this.#call({
+      op: "materialize",
+      table,
+      sql,
+      params,
+      access: plain(a),
+      lastId,
+      owner: { pid: Deno.pid, host: HOST },
+    }, limits) as Promise<Staged>;
+  }
+
+  #call(
+    req: DistributiveOmit<Request, "id">,
+    limits: SqlLimits,
+  ): Promise<unknown> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#next++;
-    const done = new Promise<Row[]>((resolve, reject) => {
+    const done = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
     });
-    this.#in.write(
-      frame({ id, sql, params, access: plain(a) } satisfies Request),
-    )
-      .catch(() => {});
+    this.#in.write(frame({ ...req, id } as Request)).catch(() => {});
     const stop = () =>
       this.kill(
         new SqlTimeoutError(
-          "query() was stopped: the node's time ran out or it was stopped",
+          `${req.op}() was stopped: the node's time ran out or it was stopped`,
         ),
       );
     const timer = limits.timeoutMs === undefined
