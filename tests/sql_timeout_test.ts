@@ -77,6 +77,24 @@ pgTest(
   },
 );
 
+/**
+ * Runs the app: its node "slow" must fail at its 1 s deadline while the
+ * host's timers keep turning (the statement runs in another process).
+ */
+async function assertStoppedWhileHostTurns(dir: string): Promise<void> {
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 100);
+  try {
+    const result = await runOnce(dir);
+    const slow = result.nodes.find((n) => n.id === "slow")!;
+    assert.equal(slow.status, "failed");
+    assert.match(slow.error ?? "", /timed out after 1.00s and was stopped/);
+    assert.ok(ticks >= 5, `the host's timers ran ${ticks} times`);
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
 Deno.test("[sqlite] readSql past the node's timeout is stopped at the deadline, and the host stays free meanwhile", async () => {
   const dir = await slowApp(
     "slow.ts",
@@ -90,18 +108,7 @@ Deno.test("[sqlite] readSql past the node's timeout is stopped at the deadline, 
       );
     };`,
   );
-  // The host's thread keeps turning while the query runs elsewhere.
-  let ticks = 0;
-  const ticker = setInterval(() => ticks++, 100);
-  try {
-    const result = await runOnce(dir);
-    const slow = result.nodes.find((n) => n.id === "slow")!;
-    assert.equal(slow.status, "failed");
-    assert.match(slow.error ?? "", /timed out after 1.00s and was stopped/);
-    assert.ok(ticks >= 5, `the host's timers ran ${ticks} times`);
-  } finally {
-    clearInterval(ticker);
-  }
+  await assertStoppedWhileHostTurns(dir);
 });
 
 Deno.test("[sqlite] readSql in a node gives what the store's query gives, errors included", async () => {
@@ -134,17 +141,7 @@ Deno.test("[sqlite] a .sql node past its timeout is stopped, publishes nothing, 
        json_each('[${Array.from({ length: 300 }, (_, i) => i).join(",")}]'),
        json_each('[${Array.from({ length: 60 }, (_, i) => i).join(",")}]')`,
   );
-  let ticks = 0;
-  const ticker = setInterval(() => ticks++, 100);
-  try {
-    const result = await runOnce(dir);
-    const slow = result.nodes.find((n) => n.id === "slow")!;
-    assert.equal(slow.status, "failed");
-    assert.match(slow.error ?? "", /timed out after 1.00s and was stopped/);
-    assert.ok(ticks >= 5, `the host's timers ran ${ticks} times`);
-  } finally {
-    clearInterval(ticker);
-  }
+  await assertStoppedWhileHostTurns(dir);
   const store = await openStore(undefined, dir);
   try {
     assert.equal(await store.describeTable("slow_out"), undefined);
