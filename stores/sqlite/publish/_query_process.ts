@@ -182,8 +182,9 @@ export class QueryProcess {
       args,
       stdin: "piped",
       stdout: "piped",
-      stderr: "null",
+      stderr: "piped",
     }).spawn();
+    const stderr = new Response(this.#child.stderr).text().catch(() => "");
     this.#in = this.#child.stdin.getWriter();
     readFrames(this.#child.stdout, (raw) => {
       const r = raw as Reply;
@@ -193,12 +194,15 @@ export class QueryProcess {
       if (r.ok) p.resolve(r.value);
       else p.reject(new (ERRORS[r.name] ?? Error)(r.message));
     }).catch(() => {});
-    this.#child.status.then(() => {
+    this.#child.status.then(async (status) => {
+      if (this.#dead) return;
+      const last = (await stderr).trim().split("\n").at(-1) ?? "";
       this.#end(
-        this.#dead ??
-          new StoreError(
-            `query() failed: its query process ended unexpectedly`,
-          ),
+        new StoreError(
+          `SQL failed: the node's query process ended unexpectedly (${
+            status.signal ?? `exit code ${status.code}`
+          })${last === "" ? "" : `: ${last}`}`,
+        ),
       );
     });
   }
