@@ -1,7 +1,7 @@
 // Running graphs: ordering, failure isolation, logs and run records.
 
 import assert from "node:assert/strict";
-import { MAX_LOG_LINES } from "../core/run/_log_budget.ts";
+import { MAX_LOG_LINES } from "../core/run/_node_log.ts";
 import { graphYml, makeApp, storeTest, writeFiles } from "./_helpers.ts";
 
 const writer = (table: string, rows: string, fail = false) =>

@@ -11,15 +11,13 @@ import {
 } from "../graph/graph.ts";
 import { execNode } from "./_node_exec.ts";
 import { NodeRecords, record } from "./_node_records.ts";
-import { LogBudget } from "./_log_budget.ts";
+import { NodeLog } from "./_node_log.ts";
 import { Redactor } from "../params/redact.ts";
 import { WorkerPool } from "./_worker_pool.ts";
 import { decide } from "../plan/planner.ts";
 import type { NodeParams } from "../plan/run_params.ts";
 import type { Clock, NodeResult, RunEvent, RunOptions } from "./types.ts";
 import type {
-  LogLevel,
-  LogRecord,
   NodeCacheRecord,
   NodeStatus,
   Publication,
@@ -238,17 +236,14 @@ export class Scheduler {
       title: node.title,
       reason,
     });
-    const logs: LogRecord[] = [];
-    const budget = new LogBudget();
-    const keep = (level: LogLevel, message: string) => {
-      const ts = clock.now();
-      logs.push({ runId, nodeId: node.id, ts, level, message });
-      emit({ type: "log", runId, nodeId: node.id, level, message, ts });
-    };
-    const onLog = (level: LogLevel, text: string) => {
-      const line = budget.take(text);
-      if (line !== undefined) keep(level, this.#secrets.redact(line));
-    };
+    const log = new NodeLog(
+      runId,
+      node.id,
+      () => clock.now(),
+      this.#secrets,
+      emit,
+    );
+    const onLog = log.line;
     // One view of the committed inputs for the whole node run; its key is
     // the one of the rows it reads (webhooks may have appended since the
     // planner looked).
@@ -293,9 +288,8 @@ export class Scheduler {
       unit.failed ??= node.title;
       if (this.s.opts.failFast) this.#failFast ??= node.title;
     }
-    const cut = budget.summary();
-    if (cut !== undefined) keep("warn", cut);
-    if (logs.length > 0) await store.appendLogs(logs);
+    log.close();
+    if (log.records.length > 0) await store.appendLogs(log.records);
     const ms = clock.now().getTime() - t0.getTime();
     await this.#finish(
       node,
