@@ -1,7 +1,9 @@
 /**
- * Messages over a byte stream (a child process's stdin and stdout): each
- * frame is a 4-byte big-endian length and a structured-clone serialization
- * (node:v8), so what crosses is exactly what `postMessage` would carry.
+ * Runnel's own child processes (a node's sandbox process, a SQLite query
+ * process): how to start one, under `deno run` or as a compiled runnel,
+ * and messages over its stdin and stdout. Each frame is a 4-byte
+ * big-endian length and a structured-clone serialization (node:v8), so
+ * what crosses is exactly what `postMessage` would carry.
  *
  * @module
  */
@@ -57,4 +59,53 @@ export async function readFrames(
     }
   }
   chunks = [];
+}
+
+/** What {@link childCommand} starts. */
+export interface ChildSpec {
+  /** The module `deno run` runs. */
+  entry: URL;
+  /** The hidden command a compiled runnel runs instead (see main.ts). */
+  command: string;
+  /** Arguments after the entry or the command. */
+  args?: string[];
+  /** `deno run` permission flags, e.g. `--allow-read=/data`. */
+  allow?: string[];
+  /** V8 flags, e.g. `--max-old-space-size=512`. */
+  v8Flags?: string;
+  /** The child creates permission-restricted Workers. */
+  workers?: boolean;
+}
+
+/** The program, arguments and extra environment that start a child. */
+export function childCommand(
+  spec: ChildSpec,
+): { cmd: string; args: string[]; env: Record<string, string> } {
+  const exec = Deno.execPath();
+  const args = spec.args ?? [];
+  if (!/(^|[\\/])deno(\.exe)?$/.test(exec)) {
+    // A compiled runnel runs the entry itself, with all its permissions.
+    return {
+      cmd: exec,
+      args: [spec.command, ...args],
+      env: spec.v8Flags === undefined ? {} : { DENO_V8_FLAGS: spec.v8Flags },
+    };
+  }
+  const remote = spec.entry.protocol !== "file:";
+  return {
+    cmd: exec,
+    args: [
+      "run",
+      ...(spec.v8Flags === undefined ? [] : [`--v8-flags=${spec.v8Flags}`]),
+      ...(spec.workers ? ["--unstable-worker-options"] : []),
+      "--no-prompt",
+      "--no-config",
+      "--quiet",
+      ...(spec.allow ?? []),
+      ...(remote ? [`--allow-import=${spec.entry.host}`] : []),
+      spec.entry.href,
+      ...args,
+    ],
+    env: {},
+  };
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { frame, readFrames } from "../frames.ts";
+import { childCommand, frame, readFrames } from "../frames.ts";
 import type { FromSandbox, ToSandbox } from "./_process_host.ts";
 
 const ENTRY = new URL("./_process_host.ts", import.meta.url);
@@ -31,45 +31,25 @@ async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
   return text;
 }
 
-/** How the child is started: `deno run` of the entry, or the compiled binary's hidden command. */
-function commandFor(
-  perms: WorkerPermissions,
-  memoryMb: number,
-): { cmd: string; args: string[]; env: Record<string, string> } {
-  const exec = Deno.execPath();
-  const v8 = `--max-old-space-size=${memoryMb}`;
-  if (!/(^|[\\/])deno(\.exe)?$/.test(exec)) {
-    // A compiled runnel: it runs the entry itself (see main.ts).
-    return {
-      cmd: exec,
-      args: ["__sandbox-process"],
-      env: { DENO_V8_FLAGS: v8 },
-    };
-  }
+/** The sandbox process of a Worker with `perms` and a heap of `memoryMb`. */
+function commandFor(perms: WorkerPermissions, memoryMb: number) {
   const list = (flag: string, v: string[] | false) =>
     v === false || v.length === 0 ? [] : [`--allow-${flag}=${v.join(",")}`];
-  const remote = ENTRY.protocol !== "file:";
-  // The process needs what its Worker gets, plus its own two modules.
+  // The process needs what its Worker gets, plus its own modules.
   const read = [...perms.read];
-  if (!remote) read.push(new URL(".", ENTRY).pathname);
-  return {
-    cmd: exec,
-    args: [
-      "run",
-      `--v8-flags=${v8}`,
-      "--unstable-worker-options",
-      "--no-prompt",
-      "--no-config",
-      "--quiet",
+  if (ENTRY.protocol === "file:") read.push(new URL(".", ENTRY).pathname);
+  return childCommand({
+    entry: ENTRY,
+    command: "__sandbox-process",
+    v8Flags: `--max-old-space-size=${memoryMb}`,
+    workers: true,
+    allow: [
       ...list("read", read),
       ...list("write", perms.write),
       ...list("net", perms.net),
       ...list("env", perms.env),
-      ...(remote ? [`--allow-import=${ENTRY.host}`] : []),
-      ENTRY.href,
     ],
-    env: {},
-  };
+  });
 }
 
 /** A Worker that runs in a sandbox process with a heap limit. */

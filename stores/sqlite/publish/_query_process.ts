@@ -10,7 +10,7 @@
  * @module
  */
 
-import { frame, readFrames } from "../../../core/frames.ts";
+import { childCommand, frame, readFrames } from "../../../core/frames.ts";
 import type { Row } from "../../../core/schema/schema.ts";
 import {
   DataError,
@@ -19,6 +19,7 @@ import {
   StoreError,
 } from "../../../core/errors.ts";
 import type { SqlLimits, TableDef } from "../../store.ts";
+import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { type Access, openQueryConn, runQuery } from "../_query.ts";
 import { HOST, type SqliteCtx } from "../_catalog.ts";
@@ -141,28 +142,16 @@ const ERRORS: Record<string, new (message: string) => Error> = {
   StoreError,
 };
 
-function command(path: string): { cmd: string; args: string[] } {
-  const exec = Deno.execPath();
-  if (!/(^|[\\/])deno(\.exe)?$/.test(exec)) {
-    return { cmd: exec, args: ["__sqlite-query", path] };
-  }
-  const dir = path.replace(/[\\/][^\\/]*$/, "") || "/";
-  const remote = ENTRY.protocol !== "file:";
-  return {
-    cmd: exec,
-    args: [
-      "run",
-      "--no-prompt",
-      "--no-config",
-      "--quiet",
-      // The store's folder: the file, and its -wal and -shm beside it.
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
-      ...(remote ? [`--allow-import=${ENTRY.host}`] : []),
-      ENTRY.href,
-      path,
-    ],
-  };
+/** The query process of the store at `path`. */
+function command(path: string) {
+  const dir = dirname(path);
+  return childCommand({
+    entry: ENTRY,
+    command: "__sqlite-query",
+    args: [path],
+    // The store's folder: the file, and its -wal and -shm beside it.
+    allow: [`--allow-read=${dir}`, `--allow-write=${dir}`],
+  });
 }
 
 /** The parent's side: queries one at a time, stopped by killing the process. */
@@ -177,9 +166,10 @@ export class QueryProcess {
   #dead: Error | undefined;
 
   constructor(path: string) {
-    const { cmd, args } = command(path);
+    const { cmd, args, env } = command(path);
     this.#child = new Deno.Command(cmd, {
       args,
+      env,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
