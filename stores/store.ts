@@ -207,13 +207,15 @@ export interface Publication {
   /**
    * Runs one read-only SELECT. Only the tables listed in `allowed` (logical
    * names) may be read; anything else is refused by the database engine.
-   * Parameters are bound, `?` placeholders.
+   * Parameters are bound, `?` placeholders. With `opts.snapshot`, every
+   * table it was opened for that this publication has not staged is read
+   * as the snapshot sees it (name it with {@link ReadSnapshot.sqlName}).
    */
   query(
     sql: string,
     params: unknown[],
     allowed: string[],
-    opts?: SqlLimits,
+    opts?: QueryOptions,
   ): Promise<Row[]>;
   /**
    * Replaces the staged version of `table` with the result of one SELECT
@@ -249,6 +251,17 @@ export interface SqlLimits {
   timeoutMs?: number;
 }
 
+/** Options of {@link Publication.query}. */
+export interface QueryOptions extends SqlLimits {
+  /**
+   * A node run's snapshot, open until the query has ended: the committed
+   * tables it was opened for are read exactly as it shows them, whatever
+   * was committed since (appends, new versions, even a version collected
+   * meanwhile). A snapshot of another store is refused.
+   */
+  snapshot?: ReadSnapshot;
+}
+
 /** A page of log lines: `limit` lines from the `offset`-th (0-based). */
 export interface LogPage {
   offset: number;
@@ -271,7 +284,9 @@ export interface CommitOwner {
 /**
  * One consistent view of committed tables for the length of a node run:
  * rows appended or versions published meanwhile (by webhooks, or by
- * another process) are not seen. Close it when the node ends.
+ * another process) are not seen, by its reads or by SQL given it
+ * ({@link QueryOptions.snapshot}); the versions it shows are kept until it
+ * is closed. Close it when the node ends.
  */
 export interface ReadSnapshot {
   /** The tables it was opened for. */
@@ -280,6 +295,12 @@ export interface ReadSnapshot {
   describe(table: string): TableInfo | undefined;
   /** Rows in insertion order (or `opts.orderBy`), as in `Store.readRows`. */
   read(table: string, opts?: ReadOptions): Promise<Row[]>;
+  /**
+   * The SQL identifier (quoted) that names `table` as this snapshot shows
+   * it, inside {@link Publication.query} given this snapshot. Throws
+   * NotFoundError for a table it does not show.
+   */
+  sqlName(table: string): string;
   /** Ends the snapshot; safe to call more than once. */
   close(): Promise<void>;
 }

@@ -330,7 +330,7 @@ storeTest(
 );
 
 storeTest(
-  "webhooks during a node run: every read of the node sees one snapshot, and the next run the new rows",
+  "webhooks during a node run: every read of the node (readSql too) sees one snapshot, and the next run the new rows",
   async (st) => {
     const dir = await makeApp({
       "graph.yml": `title: Hooks
@@ -355,9 +355,13 @@ functions:
   let chunked = 0;
   for await (const c of events.readChunks(2)) chunked += c.length;
   const after = await events.recordCount();
+  const [{ n: sql }] = await events.readSql("select count(*) as n from {{ this }}");
+  const [{ n: joined }] = await events.readSql(
+    "select count(*) as n from {{ Table('events') }} a join {{ this }} b on a._id = b._id",
+  );
   const out = table("tally", "w");
-  await out.init({ schema: { before: "Integer", read: "Integer", chunked: "Integer", after: "Integer" } });
-  await out.replace([{ before, read: rows.length, chunked, after }]);
+  await out.init({ schema: { before: "Integer", read: "Integer", chunked: "Integer", after: "Integer", sql: "Integer", joined: "Integer" } });
+  await out.replace([{ before, read: rows.length, chunked, after, sql, joined }]);
 }
 `,
     });
@@ -382,14 +386,14 @@ functions:
       await Deno.writeTextFile(`${dir}/go`, "");
       await s.idle();
       assert.deepEqual(await s.store.readRows("tally"), [
-        { before: 5, read: 5, chunked: 5, after: 5 },
+        { before: 5, read: 5, chunked: 5, after: 5, sql: 5, joined: 5 },
       ]);
       // The cache key is the snapshot's: the next run sees 15 rows and runs.
       const again = await s.app.request("/api/runs", { method: "POST" });
       assert.equal(again.status, 202);
       await s.idle();
       assert.deepEqual(await s.store.readRows("tally"), [
-        { before: 15, read: 15, chunked: 15, after: 15 },
+        { before: 15, read: 15, chunked: 15, after: 15, sql: 15, joined: 15 },
       ]);
     } finally {
       await s.close();

@@ -207,21 +207,28 @@ export class TableService {
     const declared = [
       ...new Set([...inputTables(this.node), ...outputTables(this.node)]),
     ];
+    // Committed inputs are named (and read) as the node's snapshot shows
+    // them, like every other read; tables its stage writes, as staged.
+    const nameOf = async (t: string) =>
+      this.#pinned.has(t)
+        ? this.snapshot!.sqlName(t)
+        : await this.pub.sqlName(t);
     const sql = await renderTableRefs(a.sql, async (port) => {
-      if (port === undefined) return await this.pub.sqlName(table);
+      if (port === undefined) return await nameOf(table);
       const t = this.node.inputs[port] ?? this.node.outputs[port];
       if (t === undefined) {
         throw new NodeContractError(
           `Node "${this.node.title}": readSql refers to Table("${port}"), which is not one of its ports; declare it under inputs: in graph.yml`,
         );
       }
-      return await this.pub.sqlName(t);
+      return await nameOf(t);
     });
     return await this.pub.query(sql, params, declared, {
       signal: this.ended,
       timeoutMs: this.deadline === undefined
         ? undefined
         : Math.max(1, this.deadline - Date.now()),
+      snapshot: this.snapshot,
     });
   }
 }

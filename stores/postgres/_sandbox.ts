@@ -7,7 +7,10 @@
  * declared ones, granted inside the same transaction) can be read, and the
  * statement cannot switch roles, create temporary objects or keep locks.
  * `query()` then reads the view and rolls everything back; `materialize()`
- * copies it into a new staged table. Private to `stores/postgres/`.
+ * copies it into a new staged table. A query given a read snapshot runs in
+ * a REPEATABLE READ transaction that imports it first (grants are checked
+ * against the catalog as it is now, so they hold there too). Private to
+ * `stores/postgres/`.
  *
  * @module
  */
@@ -48,6 +51,16 @@ export interface Access {
   declared: string[];
   /** Logical name of a relation (physical table or view), for messages. */
   nameOf: (relation: string) => string | undefined;
+  /**
+   * Tables read through a snapshot whose view (named like the table) shows
+   * a version committed after it, so it is not granted.
+   */
+  replaced?: Set<string>;
+}
+
+/** {@link SqlLimits}, and the snapshot a query reads (`pg_export_snapshot()`). */
+export interface SandboxLimits extends SqlLimits {
+  snapshot?: string;
 }
 
 const ready = new WeakSet<PgCtx>();
@@ -144,6 +157,13 @@ function sandboxError(
         { cause: err },
       );
     }
+    const logical = access.nameOf(rel) ?? rel;
+    if (access.replaced?.has(logical) && rel === logical) {
+      return new DataError(
+        `${verb}() cannot read table "${logical}" by its name: a new version was committed since the node started; name it {{ Table("<port>") }} (or {{ this }}) to read the node's snapshot of it`,
+        { cause: err },
+      );
+    }
     const declared = access.declared;
     return new DataError(
       `${verb}() may only read the tables declared for it (${
@@ -205,9 +225,12 @@ export async function withSandbox<T>(
   verb: string,
   keep: boolean,
   use: (tx: AnySql, view: string) => Promise<T>,
-  limits: SqlLimits = {},
+  limits: SandboxLimits = {},
 ): Promise<T> {
-  const { signal, timeoutMs } = limits;
+  const { signal, timeoutMs, snapshot } = limits;
+  if (snapshot !== undefined && !/^[0-9A-F-]+$/i.test(snapshot)) {
+    throw new StoreError(`${verb}(): bad snapshot id ${snapshot}`);
+  }
   const body = bindParams(statementBody(sql, verb), params ?? [], verb);
   await ensureSandbox(ctx);
   const rand = Array.from(
@@ -220,7 +243,15 @@ export async function withSandbox<T>(
   // held to the end of the transaction, as the grant's own row lock is.
   const keys = [...new Set(access.grants.map(key31))].sort((a, b) => a - b);
   try {
-    return await ctx.sql.begin(async (tx) => {
+    // Imported first, as PostgreSQL requires: the statement reads the
+    // snapshot's rows, of the versions it locks.
+    const isolation = snapshot === undefined
+      ? ""
+      : "isolation level repeatable read";
+    return await ctx.sql.begin(isolation, async (tx) => {
+      if (snapshot !== undefined) {
+        await run(tx, `SET TRANSACTION SNAPSHOT '${snapshot}'`, [], false);
+      }
       if (grants !== "") {
         await run(
           tx,

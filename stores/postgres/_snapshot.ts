@@ -2,8 +2,10 @@
  * Read snapshots on PostgreSQL: a connection of its own in one REPEATABLE
  * READ, READ ONLY transaction, holding ACCESS SHARE locks on the physical
  * tables it shows so that no version it reads is dropped under it (drops
- * wait, or give up and are left to garbage collection). Private to
- * `stores/postgres/`.
+ * wait, or give up and are left to garbage collection). SQL given the
+ * snapshot runs in a transaction of its own that imports it
+ * (`pg_export_snapshot()`, exported on the first such query), so it reads
+ * the same rows of the same versions. Private to `stores/postgres/`.
  *
  * @module
  */
@@ -11,7 +13,7 @@
 import type { Row } from "../../core/schema/schema.ts";
 import { NotFoundError, StoreError } from "../../core/errors.ts";
 import type { ReadOptions, ReadSnapshot, TableInfo } from "../store.ts";
-import { type AnySql, connect, pgFailure, run } from "./_connect.ts";
+import { type AnySql, connect, pgFailure, qid, run } from "./_connect.ts";
 import {
   type CatalogRow,
   getCatalog,
@@ -35,6 +37,30 @@ export async function openSnapshot(
       throw pgFailure("Cannot open a read snapshot", err, ctx.location);
     }
   }
+}
+
+/** What SQL needs of a snapshot. */
+export interface SnapshotSql {
+  /** The physical version of `table` the snapshot shows, if any. */
+  physical(table: string): string | undefined;
+  /** The snapshot's id for `SET TRANSACTION SNAPSHOT` (while it is open). */
+  exported(): Promise<string>;
+}
+
+const SQL = new WeakMap<ReadSnapshot, { ctx: PgCtx; sql: SnapshotSql }>();
+
+/**
+ * What SQL on the store of `ctx` needs of `snap`. Throws for a snapshot of
+ * another store.
+ */
+export function snapshotSql(snap: ReadSnapshot, ctx: PgCtx): SnapshotSql {
+  const found = SQL.get(snap);
+  if (found === undefined || found.ctx !== ctx) {
+    throw new StoreError(
+      `query() was given a read snapshot of another store than ${ctx.location}; open the snapshot on this store`,
+    );
+  }
+  return found.sql;
 }
 
 /** Snapshots held at once; more wait for one to close. */
@@ -74,18 +100,23 @@ async function tryOpen(ctx: PgCtx, tables: string[]): Promise<ReadSnapshot> {
   const tx = await Promise.race([ready, held.then(() => undefined)]);
   if (tx === undefined) throw new StoreError("The read snapshot ended early");
   let open = true;
-  return {
+  let exported: Promise<string> | undefined;
+  const catalog = (table: string): CatalogRow => {
+    if (!open) throw new StoreError("This read snapshot is closed");
+    const c = rows.get(table);
+    if (c === undefined) {
+      throw new NotFoundError(`Table "${table}" does not exist`);
+    }
+    return c;
+  };
+  const snap: ReadSnapshot = {
     tables: [...tables],
     describe: (table) => {
       const c = rows.get(table);
       return c === undefined ? undefined : toTableInfo(c) as TableInfo;
     },
     read: async (table: string, opts?: ReadOptions): Promise<Row[]> => {
-      if (!open) throw new StoreError("This read snapshot is closed");
-      const c = rows.get(table);
-      if (c === undefined) {
-        throw new NotFoundError(`Table "${table}" does not exist`);
-      }
+      const c = catalog(table);
       try {
         return await readTable(
           tx,
@@ -98,6 +129,7 @@ async function tryOpen(ctx: PgCtx, tables: string[]): Promise<ReadSnapshot> {
         throw pgFailure(`Cannot read table "${table}"`, err, ctx.location);
       }
     },
+    sqlName: (table) => qid(catalog(table).physical),
     close: async () => {
       if (!open) return;
       open = false;
@@ -106,4 +138,23 @@ async function tryOpen(ctx: PgCtx, tables: string[]): Promise<ReadSnapshot> {
       await held.catch(() => {});
     },
   };
+  SQL.set(snap, {
+    ctx,
+    sql: {
+      physical: (table) => rows.get(table)?.physical,
+      exported: () => {
+        if (!open) {
+          return Promise.reject(
+            new StoreError("This read snapshot is closed"),
+          );
+        }
+        exported ??= run<{ id: string }>(
+          tx,
+          "SELECT pg_export_snapshot() AS id",
+        ).then((r) => r[0]!.id);
+        return exported;
+      },
+    },
+  });
+  return snap;
 }

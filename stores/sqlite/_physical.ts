@@ -19,6 +19,7 @@ import {
   tx,
 } from "./_catalog.ts";
 import { contentVersion, HASH_COL, type HashSums, sumsSql } from "./_hash.ts";
+import { pinned } from "./_pins.ts";
 
 /** A staged (uncommitted) version of one table inside a publication. */
 export interface Staged {
@@ -144,13 +145,18 @@ export function stageTable(
   return s;
 }
 
-/** Drops a physical table and forgets its statements. Best effort. */
+/**
+ * Drops a physical table and forgets its statements, unless an open read
+ * snapshot pins it (its last pin drops it then, see `_pins.ts`). Best
+ * effort.
+ */
 export function dropPhysical(ctx: SqliteCtx, physical: string): void {
   ctx.writers.delete(physical);
   LIVE_STAGED.delete(physical);
   if (ctx.closed) return;
   try {
     tx(ctx, () => {
+      if (pinned(ctx, physical)) return;
       ctx.db.exec(`DROP TABLE IF EXISTS ${quoteId(physical)}`);
       prep(ctx, "DELETE FROM _runnel_staging WHERE physical = ?").run(physical);
     });

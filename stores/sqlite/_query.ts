@@ -14,6 +14,7 @@ import { encodeParam, unBig } from "./_codec.ts";
 import { HASH_COL } from "./_hash.ts";
 import type { TableDef } from "../store.ts";
 import { originTypes, queryDecoder } from "./_origin_types.ts";
+import { type SnapshotView, withViews } from "./_snapshot.ts";
 
 type Authorizer = (
   action: number,
@@ -56,6 +57,10 @@ interface Gate {
   denied: Denied | undefined;
   /** A temp table the statement may insert into (materialize). */
   insertInto?: string;
+  /** Temporary views of a read snapshot that may be read. */
+  views?: Set<string>;
+  /** Set while the store itself creates or drops those views. */
+  internal?: boolean;
 }
 
 /** The read-only connection and the tables the current query may read. */
@@ -73,18 +78,25 @@ export interface Access {
   nameOf: (physical: string) => string | undefined;
   /** Definition of a readable physical table (for the types a result keeps). */
   defOf?: (physical: string) => TableDef | undefined;
+  /** Tables read as a read snapshot shows them (see `_snapshot.ts`). */
+  views?: SnapshotView[];
 }
 
 const A_INSERT = C.SQLITE_INSERT ?? 18;
 
 function authorizer(g: Gate): Authorizer {
   return (action, a1, a2, dbName) => {
+    if (g.internal === true) return OK;
     if (action === A_SELECT || action === A_RECURSIVE) return OK;
     if (action === A_FUNCTION && a2 !== "load_extension") return OK;
     if (
       action === A_READ && (dbName === "main" || dbName === null) &&
       a1 !== null &&
       (g.allowed.has(a1) || PURE_TABLE_FUNCTIONS.has(a1))
+    ) return OK;
+    if (
+      action === A_READ && dbName === "temp" && a1 !== null &&
+      g.views?.has(a1) === true
     ) return OK;
     if (
       action === A_INSERT && g.insertInto !== undefined &&
@@ -228,7 +240,9 @@ export function prepareReadOnly(
 /**
  * Runs one SELECT on the read-only connection, allowing reads of the
  * tables and views in `access.readable` only. The hidden row-hash column
- * never appears in the rows.
+ * never appears in the rows. The tables of `access.views` are read as
+ * their snapshot shows them, through temporary views that shadow them for
+ * this statement only.
  */
 export function runQuery(
   qc: QueryConn,
@@ -237,6 +251,19 @@ export function runQuery(
   access: Access,
 ): Row[] {
   statementBody(sql);
+  return withViews(
+    qc,
+    access.views ?? [],
+    () => runGated(qc, sql, params, access),
+  );
+}
+
+function runGated(
+  qc: QueryConn,
+  sql: string,
+  params: unknown[],
+  access: Access,
+): Row[] {
   const bound = params.map(encodeParam) as (string | number | null)[];
   try {
     const stmt = prepareReadOnly(qc, sql, access, "query");

@@ -11,7 +11,9 @@
  *   end, inside a commit: see `publish/_delta.ts`);
  * - one VIEW per logical table, named like it, selecting the user columns of
  *   the committed version, so `SELECT * FROM scored_leads` works from any
- *   SQLite tool.
+ *   SQLite tool;
+ * - `_runnel_pins`: the physical versions open read snapshots show, which
+ *   no process drops meanwhile (see `_pins.ts`).
  *
  * Every physical table also has a hidden row-hash column (see
  * `_hash.ts`) from which content versions are computed.
@@ -62,6 +64,7 @@ import { registerHashFunction } from "./_hash.ts";
 import { migrateCatalog } from "./_migrate.ts";
 import { getNodeCache } from "./_node_cache.ts";
 import { openSnapshot } from "./_snapshot.ts";
+import { ensurePins } from "./_pins.ts";
 import {
   createStoreFile,
   explainSqliteError,
@@ -103,6 +106,7 @@ function openCtx(path: string): SqliteCtx {
   try {
     registerHashFunction(ctx.db);
     initCatalog(ctx, migrateCatalog);
+    ensurePins(ctx);
   } catch (err) {
     ctx.db.close();
     if (err instanceof StoreError) throw err;

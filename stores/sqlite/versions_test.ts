@@ -146,3 +146,46 @@ Deno.test("sqlite: a store of schema version 1 is upgraded in place", async () =
     check.close();
   });
 });
+
+Deno.test("sqlite: a version a read snapshot shows outlives its replacement until the snapshot closes", async () => {
+  await withDb(async (path) => {
+    const store = await openSqliteStore(path);
+    await seed(store, [ADA, BOB]);
+    const [old] = physicalTables(path);
+    const snap = await store.openSnapshot(["people"]);
+    const pub = await store.beginPublication();
+    await pub.truncate("people");
+    await pub.append("people", [BOB]);
+    await pub.commit({ runId: "r2" });
+    // Neither the commit nor another instance's garbage collection drops it.
+    const other = await openSqliteStore(path);
+    assert.equal(physicalTables(path).length, 2);
+    assert.ok(physicalTables(path).includes(old!));
+    await snap.close();
+    assert.equal(physicalTables(path).length, 1);
+    assert.ok(!physicalTables(path).includes(old!));
+    await other.close();
+    await store.close();
+  });
+});
+
+Deno.test("sqlite: a pin left by a process that died holds nothing", async () => {
+  await withDb(async (path) => {
+    const store = await openSqliteStore(path);
+    await seed(store, [ADA]);
+    const [old] = physicalTables(path);
+    const db = new DatabaseSync(path);
+    // No process has this pid (above Linux's pid_max); the pin is a day old.
+    db.prepare(
+      "INSERT INTO _runnel_pins (physical, snapshot, pid, host, created_at) VALUES (?, 'gone', 99999999, 'elsewhere', ?)",
+    ).run(old!, new Date(Date.now() - 2 * 24 * 3600 * 1000).toISOString());
+    db.close();
+    const pub = await store.beginPublication();
+    await pub.truncate("people");
+    await pub.append("people", [BOB]);
+    await pub.commit({ runId: "r2" });
+    assert.equal(physicalTables(path).length, 1);
+    assert.ok(!physicalTables(path).includes(old!));
+    await store.close();
+  });
+});

@@ -11,6 +11,7 @@ import { type PgCtx, qualified } from "../_catalog.ts";
 import { run } from "../_connect.ts";
 import type { PgStaged } from "../_physical.ts";
 import type { Access } from "../_sandbox.ts";
+import type { SnapshotSql } from "../_snapshot.ts";
 
 export {
   checkNodeCache,
@@ -49,13 +50,15 @@ export async function checkNewName(ctx: PgCtx, table: string): Promise<void> {
 
 /**
  * What SQL of a publication may read for the logical tables `allowed`:
- * their staged versions, committed versions and views.
+ * their staged versions, committed versions and views; for a table
+ * `shown` by a read snapshot (and not staged), the version it shows.
  */
 export async function accessFor(
   ctx: PgCtx,
   staged: readonly PgStaged[],
   allowed: string[],
   verb: string,
+  shown?: SnapshotSql,
 ): Promise<Access> {
   if (!Array.isArray(allowed)) {
     throw new DataError(`${verb}(): allowed must be an array of table names`);
@@ -73,14 +76,34 @@ export async function accessFor(
   }
   for (const s of staged) names.set(s.physical, s.table);
   const wanted = new Set(allowed);
+  // Tables read through a snapshot: the version it shows, and the view
+  // named like the table only while that view still selects that version.
+  const pinned = new Map<string, string>();
+  const replaced = new Set<string>();
+  for (const t of wanted) {
+    const p = shown?.physical(t);
+    if (p === undefined || staged.some((s) => s.table === t)) continue;
+    pinned.set(t, p);
+    names.set(p, t);
+    grants.push(qualified(ctx, p));
+  }
   for (const c of catalog) {
     if (!wanted.has(c.name)) continue;
-    grants.push(qualified(ctx, c.physical), qualified(ctx, c.name));
+    const p = pinned.get(c.name);
+    if (p === undefined) {
+      grants.push(qualified(ctx, c.physical), qualified(ctx, c.name));
+    } else if (p === c.physical) grants.push(qualified(ctx, c.name));
+    else replaced.add(c.name);
   }
   for (const s of staged) {
     if (wanted.has(s.table)) grants.push(qualified(ctx, s.physical));
   }
-  return { grants, declared: allowed, nameOf: (rel) => names.get(rel) };
+  return {
+    grants,
+    declared: allowed,
+    nameOf: (rel) => names.get(rel),
+    replaced,
+  };
 }
 
 /** Throws unless `rows` is an array. */

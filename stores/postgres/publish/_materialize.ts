@@ -17,7 +17,12 @@ import { normalizeDef } from "../../_def.ts";
 import { qid, run } from "../_connect.ts";
 import { type PgCtx, qualified } from "../_catalog.ts";
 import { createPhysicalIn, type PgStaged } from "../_physical.ts";
-import { type Access, ORD_COL, withSandbox } from "../_sandbox.ts";
+import {
+  type Access,
+  ORD_COL,
+  type SandboxLimits,
+  withSandbox,
+} from "../_sandbox.ts";
 import type { SqlLimits } from "../../store.ts";
 import { columnKinds, POS_COL, POS_Q } from "../_types.ts";
 import { exactNumber } from "../../_exact_number.ts";
@@ -25,13 +30,16 @@ import { exactNumber } from "../../_exact_number.ts";
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMERIC = 1700;
 
-/** Runs one read-only SELECT and returns its rows, in the statement's order. */
+/**
+ * Runs one read-only SELECT and returns its rows, in the statement's order
+ * (reading `limits.snapshot` when given).
+ */
 export function sandboxQuery(
   ctx: PgCtx,
   sql: string,
   params: unknown[],
   access: Access,
-  limits?: SqlLimits,
+  limits?: SandboxLimits,
 ): Promise<Row[]> {
   return withSandbox(
     ctx,

@@ -15,6 +15,7 @@ import type {
   NodeCacheRecord,
   NodeState,
   Publication,
+  QueryOptions,
   ReadOptions,
   SqlLimits,
   TableDef,
@@ -51,6 +52,7 @@ import { sandboxMaterialize, sandboxQuery } from "./_materialize.ts";
 import { accessFor } from "./_checks.ts";
 import { StagedTables } from "./_staged.ts";
 import { promote, readStaged } from "./_delta.ts";
+import { snapshotSql } from "../_snapshot.ts";
 
 /** A publication on an open PostgreSQL store. */
 export class PgPublication implements Publication {
@@ -203,13 +205,21 @@ export class PgPublication implements Publication {
     sql: string,
     params: unknown[],
     allowed: string[],
-    opts?: SqlLimits,
+    opts?: QueryOptions,
   ): Promise<Row[]> {
     const ctx = this.#check();
     await this.#t.whole(allowed);
     const staged = await this.#t.settled();
-    const access = await accessFor(ctx, staged, allowed, "query");
-    return await sandboxQuery(ctx, sql, params, access, opts);
+    const shown = opts?.snapshot === undefined
+      ? undefined
+      : snapshotSql(opts.snapshot, ctx);
+    const access = await accessFor(ctx, staged, allowed, "query", shown);
+    const { signal, timeoutMs } = opts ?? {};
+    return await sandboxQuery(ctx, sql, params, access, {
+      signal,
+      timeoutMs,
+      snapshot: shown === undefined ? undefined : await shown.exported(),
+    });
   }
 
   async materialize(

@@ -10,6 +10,7 @@ import { checkTableName } from "../_codec.ts";
 import { getCatalog, prep, type SqliteCtx } from "../_catalog.ts";
 import type { Staged } from "../_physical.ts";
 import type { Access } from "../_query.ts";
+import type { SnapshotView } from "../_snapshot.ts";
 import type { TableDef } from "../../store.ts";
 
 /** Throws unless `rows` is an array. */
@@ -72,5 +73,35 @@ export function accessFor(
     declared: allowed,
     nameOf: (p) => names.get(p),
     defOf: (p) => defs.get(p),
+  };
+}
+
+/**
+ * `access` with the tables of `views` read as their snapshot shows them:
+ * the snapshot's physical versions become readable (through the views),
+ * and versions committed since do not.
+ */
+export function snapshotAccess(
+  ctx: SqliteCtx,
+  access: Access,
+  views: SnapshotView[],
+): Access {
+  const readable = new Set(access.readable);
+  const defs = new Map<string, TableDef>();
+  for (const v of views) {
+    const now = getCatalog(ctx, v.table);
+    if (now !== undefined && now.physical !== v.physical) {
+      readable.delete(now.physical);
+    }
+    readable.add(v.physical).add(v.table);
+    defs.set(v.physical, v.def);
+  }
+  return {
+    readable,
+    declared: access.declared,
+    nameOf: (p) =>
+      access.nameOf(p) ?? views.find((v) => v.physical === p)?.table,
+    defOf: (p) => defs.get(p) ?? access.defOf?.(p),
+    views,
   };
 }

@@ -16,7 +16,6 @@ import type {
 import { quoteId } from "../_codec.ts";
 import {
   getCatalog,
-  HOST,
   LIVE_STAGED,
   PHYSICAL_PREFIX,
   prep,
@@ -31,6 +30,7 @@ import {
 import { saveNodeRun, writeState } from "../_records.ts";
 import { writeNodeCache } from "../_node_cache.ts";
 import { applyDelta, changedWhileWriting } from "./_delta.ts";
+import { type Owner, ownerGone, pinned } from "../_pins.ts";
 
 function objectType(ctx: SqliteCtx, name: string): string | undefined {
   const r = prep(
@@ -218,40 +218,20 @@ export function commitStaged(
   return { summary, drop };
 }
 
-const DAY_MS = 24 * 3600 * 1000;
-
-interface StagingRow {
+interface StagingRow extends Owner {
   physical: string;
-  pid: number;
-  host: string;
-  created_at: string;
 }
 
 /** True when the publication that staged this table can no longer commit it. */
 function abandoned(r: StagingRow): boolean {
-  if (r.host === HOST && r.pid === Deno.pid) {
-    return !LIVE_STAGED.has(r.physical);
-  }
-  if (r.host === HOST && HOST !== "unknown" && Deno.build.os === "linux") {
-    try {
-      if (
-        Deno.permissions.querySync({ name: "read", path: "/proc" }).state ===
-          "granted"
-      ) {
-        Deno.statSync(`/proc/${r.pid}`);
-        return false;
-      }
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return true;
-    }
-  }
-  return Date.now() - Date.parse(r.created_at) > DAY_MS;
+  return ownerGone(r, () => LIVE_STAGED.has(r.physical));
 }
 
 /**
- * Drops physical tables no committed version references and no live
- * publication is still building (leftovers of killed processes or of a
- * failed drop after commit). Best effort: errors leave them for next time.
+ * Drops physical tables no committed version references, no live
+ * publication is still building and no open read snapshot pins (leftovers
+ * of killed processes or of a failed drop after commit). Best effort:
+ * errors leave them for next time.
  */
 export function collectGarbage(ctx: SqliteCtx): string[] {
   const dropped: string[] = [];
@@ -273,6 +253,7 @@ export function collectGarbage(ctx: SqliteCtx): string[] {
         if (referenced.has(name)) continue;
         const reg = staging.get(name);
         if (reg !== undefined && !abandoned(reg)) continue;
+        if (pinned(ctx, name)) continue;
         ctx.db.exec(`DROP TABLE IF EXISTS ${quoteId(name)}`);
         dropped.push(name);
       }

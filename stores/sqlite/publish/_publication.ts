@@ -19,6 +19,7 @@ import type {
   NodeCacheRecord,
   NodeState,
   Publication,
+  QueryOptions,
   ReadOptions,
   SqlLimits,
   TableDef,
@@ -44,7 +45,13 @@ import { writeRows } from "./_writer.ts";
 import { readTable } from "../_read.ts";
 import { type QueryConn, runQuery } from "../_query.ts";
 import { QueryProcess } from "./_query_process.ts";
-import { accessFor, checkNewName, checkRows } from "./_checks.ts";
+import {
+  accessFor,
+  checkNewName,
+  checkRows,
+  snapshotAccess,
+} from "./_checks.ts";
+import { snapshotViews } from "../_snapshot.ts";
 import { commitStaged } from "./_commit.ts";
 import { promote, readStaged } from "./_delta.ts";
 import { materializeStaged } from "./_materialize.ts";
@@ -199,13 +206,21 @@ export class SqlitePublication implements Publication {
     sql: string,
     params: unknown[],
     allowed: string[],
-    opts?: SqlLimits,
+    opts?: QueryOptions,
   ): Promise<Row[]> {
     const access = await this.#settle(() => {
       const ctx = this.#check();
       notStopped(opts, "query");
       this.#t.whole(allowed);
-      return accessFor(ctx, this.#t.staged, allowed);
+      const a = accessFor(ctx, this.#t.staged, allowed);
+      if (opts?.snapshot === undefined) return a;
+      // Committed tables it shows are read as it shows them.
+      const views = snapshotViews(
+        opts.snapshot,
+        ctx.path,
+        allowed.filter((t) => !this.#t.staged.has(t)),
+      );
+      return snapshotAccess(ctx, a, views);
     });
     const signal = opts?.signal;
     if (signal === undefined) {

@@ -27,6 +27,7 @@ import { fileIdentity } from "../_file.ts";
 import { registerHashFunction } from "../_hash.ts";
 import type { Staged } from "../_physical.ts";
 import { materializeStaged } from "./_materialize.ts";
+import type { SnapshotView } from "../_snapshot.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
   : never;
@@ -39,6 +40,7 @@ interface PlainAccess {
   declared: string[];
   names: [string, string][];
   defs: [string, TableDef][];
+  views?: SnapshotView[];
 }
 
 type Request =
@@ -66,7 +68,13 @@ function plain(a: Access): PlainAccess {
     const d = a.defOf?.(p);
     if (d !== undefined) defs.push([p, d]);
   }
-  return { readable: [...a.readable], declared: a.declared, names, defs };
+  return {
+    readable: [...a.readable],
+    declared: a.declared,
+    names,
+    defs,
+    views: a.views,
+  };
 }
 
 function access(p: PlainAccess): Access {
@@ -77,6 +85,7 @@ function access(p: PlainAccess): Access {
     declared: p.declared,
     nameOf: (x) => names.get(x),
     defOf: (x) => defs.get(x),
+    views: p.views,
   };
 }
 
