@@ -136,12 +136,17 @@ export async function openExistingStore(
   return await openStore(url, dir, { slug });
 }
 
-/** Commander parser for a positive integer option. */
+/** The heap limit nodes get without `--memory` or `memory:` of their own. */
+export const DEFAULT_NODE_MEMORY = "2GB";
+
 /** The `--memory <size|none>` option: a heap limit for every node without `memory:`. */
-export function memoryOption(defaultSize?: string): Option {
-  const o = new Option(
+export function memoryOption(): Option {
+  return new Option(
     "--memory <size>",
-    "heap limit of every node without memory: in graph.yml (e.g. 2GB); each then runs in a sandbox process of its own; none: no limit",
+    "heap limit of every node's sandbox process without memory: in graph.yml (e.g. 512MB); none: V8's own",
+  ).default(
+    parseMemoryMb(DEFAULT_NODE_MEMORY) as number,
+    DEFAULT_NODE_MEMORY,
   ).argParser((v: string) => {
     if (v.trim().toLowerCase() === "none") return null;
     const mb = parseMemoryMb(v);
@@ -150,12 +155,9 @@ export function memoryOption(defaultSize?: string): Option {
     }
     return mb;
   });
-  return defaultSize === undefined ? o : o.default(
-    parseMemoryMb(defaultSize) as number,
-    defaultSize,
-  );
 }
 
+/** Commander parser for a positive integer option. */
 export function positiveInt(flag: string): (v: string) => number {
   return (v: string) => {
     const n = Number(v);

@@ -34,12 +34,6 @@ export function portNumber(v: string): number {
 }
 
 /** Builds the `serve` command. */
-/**
- * The server bounds every node's heap unless told otherwise: a node that
- * exhausts it then fails alone instead of ending the server.
- */
-const SERVE_MEMORY = "2GB";
-
 export function serveCommand(ctx: CliContext): Command {
   return new Command("serve")
     .description(
@@ -60,7 +54,7 @@ export function serveCommand(ctx: CliContext): Command {
       "--token <token>",
       "token for the API and webhooks (default: none on loopback, else a generated one; env RUNNEL_TOKEN)",
     )
-    .addOption(memoryOption(SERVE_MEMORY))
+    .addOption(memoryOption())
     .option("--watch-run", "run the graph after every saved change")
     .option("--no-watch", "do not watch the app directory")
     .addHelpText(

@@ -14,10 +14,12 @@ import { newRunId } from "../core/ids.ts";
 import type { CliParam } from "../core/params/params.ts";
 import { resolveRunParams } from "../core/plan/run_params.ts";
 import {
+  concurrencyOf,
   type RunEvent,
   runGraph,
   type RunOptions,
 } from "../core/run/runner.ts";
+import { SandboxPool } from "../core/sandbox/pool.ts";
 import { selectNodes } from "../core/plan/selection.ts";
 import type { Store } from "../stores/store.ts";
 import type { EventHub } from "./_events.ts";
@@ -83,6 +85,8 @@ export class RunManager {
   readonly #queue: RunRequest[] = [];
   readonly #notes = new Map<string, RunNote>();
   #closed = false;
+  /** Warm node workers, kept across runs of one graph. */
+  #pool: SandboxPool | undefined;
 
   constructor(deps: RunManagerDeps) {
     this.#d = deps;
@@ -181,6 +185,31 @@ export class RunManager {
     this.#queue.length = 0;
     this.#active?.stop.abort();
     await this.idle();
+    this.retireWorkers();
+  }
+
+  /**
+   * Retires the warm workers (the graph changed: their code and sandboxes
+   * may no longer be the graph's); a running run keeps its own until it
+   * ends, and the next run starts new ones.
+   */
+  retireWorkers(): void {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool === undefined) return;
+    if (this.#active === undefined) pool.close();
+    else this.#active.done.finally(() => pool.close());
+  }
+
+  /** The warm workers for runs of `graph`. */
+  #poolFor(graph: Graph): SandboxPool {
+    if (this.#pool !== undefined && this.#pool.graph !== graph) {
+      this.retireWorkers();
+    }
+    return this.#pool ??= new SandboxPool(graph, {
+      capacity: concurrencyOf({ ...this.#d.runOptions }),
+      loader: this.#d.runOptions?.loader,
+    });
   }
 
   #graph(): Graph {
@@ -215,6 +244,7 @@ export class RunManager {
     try {
       await runGraph(graph, this.#d.store, {
         ...this.#d.runOptions,
+        pool: this.#poolFor(graph),
         runId,
         signal,
         selection: req.nodes ?? [],

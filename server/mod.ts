@@ -116,6 +116,7 @@ export async function createServer(opts: ServerOptions): Promise<RunnelServer> {
 
   const graphListeners: ((g: Graph) => void)[] = [];
   const apply = async (r: ReloadResult, announce: boolean) => {
+    if (announce) runs.retireWorkers();
     if (r.valid) {
       for (const fn of graphListeners) fn(r.graph);
       await secrets.learnGraph(r.graph);

@@ -69,7 +69,7 @@ Deno.test("shipped code has no dynamic imports besides the worker's loader seam,
     ) => m[1]);
     assert.deepEqual(
       dyn,
-      rel === "core/sandbox/worker.ts" ? ["msg.moduleUrl"] : [],
+      rel === "core/sandbox/worker.ts" ? ["moduleUrlFor(msg.moduleUrl"] : [],
       rel,
     );
     assert.doesNotMatch(

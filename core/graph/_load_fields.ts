@@ -180,18 +180,19 @@ export function readStage(ctx: Ctx, e: Entry, who: string): string | undefined {
   return asString(ctx, e.value, e.keyNode, `${who}: stage`)?.trim();
 }
 
-/** Reads `cache:` (true or false). */
-export function readCache(
+/** Reads a true/false key (`cache:`, `isolate:`). */
+export function readFlag(
   ctx: Ctx,
   e: Entry,
   who: string,
+  key: string,
 ): boolean | undefined {
   const v = isScalar(e.value) ? e.value.value : undefined;
   if (typeof v === "boolean") return v;
   report(
     ctx,
     isNull(e.value) ? e.keyNode : e.value,
-    `${who}: cache must be true or false, not ${describe(e.value)}`,
+    `${who}: ${key} must be true or false, not ${describe(e.value)}`,
   );
   return undefined;
 }

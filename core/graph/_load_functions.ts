@@ -13,7 +13,7 @@ import {
   type WebhookSpec,
 } from "./graph.ts";
 import {
-  readCache,
+  readFlag,
   readId,
   readMemory,
   readNodeFile,
@@ -55,6 +55,7 @@ const NODE_KEYS = [
   "memory",
   "stage",
   "cache",
+  "isolate",
 ] as const;
 const WEBHOOK_KEYS = ["webhook", "id", "title"] as const;
 
@@ -285,7 +286,10 @@ function parseNode(
   const stageName = stage ? readStage(ctx, stage, who) : undefined;
   if (stageName !== undefined) spec.stage = stageName;
   const cache = ents.get("cache");
-  const cached = cache ? readCache(ctx, cache, who) : undefined;
+  const cached = cache ? readFlag(ctx, cache, who, "cache") : undefined;
   if (cached !== undefined) spec.cache = cached;
+  const isolate = ents.get("isolate");
+  const alone = isolate ? readFlag(ctx, isolate, who, "isolate") : undefined;
+  if (alone === true) spec.isolate = true;
   return spec;
 }

@@ -59,11 +59,12 @@ export interface NodeSpec {
   /** Wall-clock limit for one execution, in milliseconds. */
   timeoutMs: number;
   /**
-   * Heap limit in MiB (`memory:`): the node runs in a sandbox process of
-   * its own, and fails when it needs more. None: it runs in the host's
-   * process, unbounded.
+   * Heap limit in MiB (`memory:`) of the node's sandbox process: the node
+   * fails when it needs more. None: the run's default (`--memory`).
    */
   memoryMb?: number;
+  /** `isolate: true`: a fresh worker of its own, never shared with other nodes. */
+  isolate?: boolean;
   /** Absolute path of the description file, if any. */
   descriptionFile?: string;
   /** Name of the stage the node belongs to (`stage:` or a `stages:` entry); none means its own. */

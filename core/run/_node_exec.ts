@@ -3,14 +3,8 @@
 
 import type { NodeSpec } from "../graph/graph.ts";
 import type { NodeParams } from "../plan/run_params.ts";
-import {
-  disposeWorker,
-  executeNode,
-  INTERRUPTED,
-  type PreparedWorker,
-  timedOut,
-} from "../sandbox/host.ts";
-import type { NodeLoader } from "../sandbox/loader.ts";
+import { executeNode, INTERRUPTED, timedOut } from "../sandbox/host.ts";
+import type { SandboxPool } from "../sandbox/pool.ts";
 import { executeSqlNode } from "../sql/node.ts";
 import type {
   LogLevel,
@@ -38,10 +32,9 @@ export interface ExecInput {
   publication: Publication;
   params: NodeParams;
   onLog: (level: LogLevel, message: string) => void;
-  loader?: NodeLoader;
   batchRows?: number;
-  /** A worker spawned ahead of time for this node, if any. */
-  prepared?: Promise<PreparedWorker>;
+  /** The warm workers TypeScript nodes run in. */
+  pool: SandboxPool;
   /** Stops the node when aborted (a SQL node where the store can cancel it). */
   signal?: AbortSignal;
   /** The node run's view of its inputs (TypeScript nodes). */
@@ -52,7 +45,6 @@ export interface ExecInput {
 export async function execNode(input: ExecInput): Promise<ExecOutcome> {
   const { node } = input;
   if (input.signal?.aborted) {
-    input.prepared?.then(disposeWorker, () => {});
     return { ok: false, rowsWritten: 0, error: INTERRUPTED };
   }
   try {
@@ -65,9 +57,8 @@ export async function execNode(input: ExecInput): Promise<ExecOutcome> {
       secretParams: input.params.secret,
       state: await input.store.getState(node.id),
       onLog: input.onLog,
-      loader: input.loader,
       batchRows: input.batchRows,
-      prepared: input.prepared,
+      pool: input.pool,
       signal: input.signal,
       snapshot: input.snapshot,
     });
@@ -118,8 +109,9 @@ function describeFailure(
   e: { message: string; stack?: string } | undefined,
 ): string {
   if (!e) return "failed";
+  // A node module imported again in a warm worker has a query: not shown.
   const frames = (e.stack ?? "").split("\n").filter((l) =>
     /^\s+at /.test(l) && !l.includes("/core/sandbox/") && !l.includes("ext:")
-  );
+  ).map((l) => l.replace(/[?&]runnel-run=\d+/g, ""));
   return frames.length > 0 ? `${e.message}\n${frames.join("\n")}` : e.message;
 }

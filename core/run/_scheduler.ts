@@ -13,7 +13,7 @@ import { execNode } from "./_node_exec.ts";
 import { NodeRecords, record } from "./_node_records.ts";
 import { NodeLog } from "./_node_log.ts";
 import { Redactor } from "../params/redact.ts";
-import { WorkerPool } from "./_worker_pool.ts";
+import type { SandboxPool } from "../sandbox/pool.ts";
 import { decide } from "../plan/planner.ts";
 import type { NodeParams } from "../plan/run_params.ts";
 import type { Clock, NodeResult, RunEvent, RunOptions } from "./types.ts";
@@ -54,6 +54,8 @@ export interface SchedulerInput {
   opts: RunOptions;
   clock: Clock;
   emit: (e: RunEvent) => void;
+  /** The warm workers the run's TypeScript nodes run in. */
+  pool: SandboxPool;
 }
 
 /** Executes one run's selected nodes. */
@@ -64,8 +66,6 @@ export class Scheduler {
   readonly #selected: Set<string>;
   readonly #byId: Map<string, NodeSpec>;
   readonly #records: NodeRecords;
-  /** Workers spawned ahead for nodes likely to run next. */
-  readonly #pool: WorkerPool;
   #failFast?: string;
   /** Every secret parameter value of the run, kept out of logs and errors. */
   readonly #secrets = new Redactor();
@@ -78,7 +78,6 @@ export class Scheduler {
         this.#secrets.add(p.values[name], p.coerced[name]);
       }
     }
-    this.#pool = new WorkerPool(s.opts.loader);
     this.#records = new NodeRecords(s.store);
     for (const n of s.nodes) {
       const key = n.stage !== undefined ? `stage:${n.stage}` : `node:${n.id}`;
@@ -109,23 +108,24 @@ export class Scheduler {
     const waiting = [...this.s.nodes];
     while (waiting.length > 0 || running.size > 0) {
       let progressed = false;
+      /** Ready nodes held back by the concurrency limit. */
+      const next: NodeSpec[] = [];
       for (let i = 0; i < waiting.length;) {
         const node = waiting[i]!;
         const state = this.#readiness(node);
         if (state === "wait" || (state === "ready" && running.size >= limit)) {
+          if (state === "ready" && next.length < limit) next.push(node);
           i++;
           continue;
         }
         waiting.splice(i, 1);
         progressed = true;
         if (state !== "ready") {
-          this.#pool.dispose(node.id);
           await this.#finish(node, "skipped", 0, 0, undefined, state.skip);
           continue;
         }
         const decision = await this.#decide(node);
         if (decision.skip) {
-          this.#pool.dispose(node.id);
           await this.#finish(node, "cached", 0, 0, undefined, decision.reason);
           continue;
         }
@@ -133,8 +133,8 @@ export class Scheduler {
           .finally(() => running.delete(node.id));
         running.set(node.id, p);
       }
-      // Keep two workers spawned ahead so a spawn overlaps other work.
-      if (running.size > 0) this.#pool.fill(waiting, Math.max(2, limit));
+      // Workers for the nodes that start next, spawned while these run.
+      if (next.length > 0) this.s.pool.warm(next, limit).catch(() => {});
       if (running.size > 0) await Promise.race(running.values());
       else if (!progressed && waiting.length > 0) {
         throw new Error(
@@ -142,7 +142,6 @@ export class Scheduler {
         );
       }
     }
-    this.#pool.close();
     await this.#records.flush();
   }
 
@@ -263,9 +262,8 @@ export class Scheduler {
         publication: unit.pub,
         params: this.s.params.get(node.id)!,
         onLog,
-        loader: this.s.opts.loader,
         batchRows: this.s.opts.batchRows,
-        prepared: this.#pool.take(node.id),
+        pool: this.s.pool,
         signal: this.s.opts.signal,
         snapshot,
       });

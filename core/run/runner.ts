@@ -20,6 +20,7 @@ import type { RunStatus, Store } from "../../stores/store.ts";
 import { record } from "./_node_records.ts";
 import { closeStaleRuns } from "./_stale_runs.ts";
 import { Scheduler } from "./_scheduler.ts";
+import { SandboxPool } from "../sandbox/pool.ts";
 import type { Clock, RunOptions, RunResult } from "./types.ts";
 
 export type {
@@ -47,6 +48,11 @@ export async function runGraph(
   });
 
   const runId = opts.runId ?? newRunId(clock.now());
+  // A run of its own gets a pool of its own, retired when the run ends.
+  const pool = opts.pool ?? new SandboxPool(graph, {
+    capacity: concurrencyOf(opts),
+    loader: opts.loader,
+  });
   const lock = await store.lock({
     owner: `run ${runId} (pid ${Deno.pid})`,
     wait: opts.wait !== false,
@@ -89,6 +95,7 @@ export async function runGraph(
       opts,
       clock,
       emit,
+      pool,
     });
     await scheduler.run();
     const results = nodes.map((n) => scheduler.results.get(n.id)!);
@@ -103,8 +110,14 @@ export async function runGraph(
     emit({ type: "run-finished", runId, status, durationMs });
     return { runId, status, durationMs, nodes: results };
   } finally {
+    if (opts.pool === undefined) pool.close();
     await lock.release();
   }
+}
+
+/** How many nodes may execute at once. */
+export function concurrencyOf(opts: RunOptions): number {
+  return Math.max(1, opts.concurrency ?? navigator.hardwareConcurrency ?? 2);
 }
 
 /** CLI params as recorded on the run: secret values are masked. */

@@ -8,6 +8,7 @@
 
 import type { CliParam } from "../params/params.ts";
 import type { NodeLoader } from "../sandbox/loader.ts";
+import type { SandboxPool } from "../sandbox/pool.ts";
 import type { LogLevel, NodeStatus, RunStatus } from "../../stores/store.ts";
 
 /** Progress events, for the CLI's live output and the dev server's stream. */
@@ -91,11 +92,16 @@ export interface RunOptions {
   clock?: Clock;
   batchRows?: number;
   /**
-   * Heap limit in MiB for nodes without `memory:` of their own: each then
-   * runs in a sandbox process (see `NodeSpec.memoryMb`). None: such nodes
-   * run in this process, unbounded.
+   * Heap limit in MiB of the sandbox process of every node without
+   * `memory:` of its own (see `NodeSpec.memoryMb`). None: V8's default.
    */
   memoryMb?: number;
+  /**
+   * Warm workers to run TypeScript nodes in, kept across runs (the dev
+   * server's; closed when its graph changes). None: the run makes its own
+   * and retires it when it ends.
+   */
+  pool?: SandboxPool;
 }
 
 /** One node's result within a run. */

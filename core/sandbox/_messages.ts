@@ -54,11 +54,26 @@ function wireError(v: unknown): WireError | undefined {
   };
 }
 
-/** Checks one message a worker posted. */
-export function readWorkerMessage(data: unknown): ReadMessage {
+/**
+ * Checks one message a worker posted during the node run whose token is
+ * `token`: its shape first, then that it carries the token (a message
+ * without it was not sent by the run's SDK).
+ */
+export function readWorkerMessage(data: unknown, token: string): ReadMessage {
+  const read = readShape(data);
+  if (read.ok && read.msg.x !== token) {
+    return refuse(
+      "sent a message that did not come from its SDK (raw postMessage, or code left running by another node)",
+    );
+  }
+  return read;
+}
+
+function readShape(data: unknown): ReadMessage {
   if (!isPlainObject(data) || typeof data.t !== "string") {
     return refuse(`sent ${kindOf(data)} instead of a protocol message`);
   }
+  const x = typeof data.x === "string" ? data.x : "";
   switch (data.t) {
     case "call": {
       const { id, op, port } = data;
@@ -75,6 +90,7 @@ export function readWorkerMessage(data: unknown): ReadMessage {
         ok: true,
         msg: {
           t: "call",
+          x,
           id: id as number,
           op: op as TableOp,
           port,
@@ -96,7 +112,7 @@ export function readWorkerMessage(data: unknown): ReadMessage {
       }
       return {
         ok: true,
-        msg: { t: "log", level: level as "info", message },
+        msg: { t: "log", x, level: level as "info", message },
       };
     }
     case "state": {
@@ -108,16 +124,30 @@ export function readWorkerMessage(data: unknown): ReadMessage {
       if (problem !== undefined) {
         return refuse(`sent a state that is not JSON: ${problem}`);
       }
-      return { ok: true, msg: { t: "state", state } };
+      return { ok: true, msg: { t: "state", x, state } };
     }
-    case "done":
-      return { ok: true, msg: { t: "done" } };
+    case "done": {
+      const { clean, why } = data;
+      return {
+        ok: true,
+        msg: {
+          t: "done",
+          x,
+          clean: clean === true,
+          ...(typeof why === "string" ? { why: why.slice(0, MAX_NAME) } : {}),
+        },
+      };
+    }
+    case "stale": {
+      const why = typeof data.why === "string" ? data.why : "unknown";
+      return { ok: true, msg: { t: "stale", x, why: why.slice(0, MAX_NAME) } };
+    }
     case "failed": {
       const error = wireError(data.error);
       if (error === undefined) {
         return refuse("reported a failure in a form the host cannot read");
       }
-      return { ok: true, msg: { t: "failed", error } };
+      return { ok: true, msg: { t: "failed", x, error } };
     }
     default:
       return refuse(

@@ -1,25 +1,21 @@
 /**
- * A node's Worker in a sandbox process of its own (see `_process_host.ts`),
- * with the Worker interface the host already speaks: `postMessage`,
- * `onmessage`, `onerror`, `onmessageerror`, `terminate`. Used for nodes
- * with a `memory:` limit: passing it ends the process, never the host, and
- * the node fails saying so.
+ * A node Worker in a sandbox process (see `_process_host.ts`), with the
+ * Worker interface the host speaks: `postMessage`, `onmessage`, `onerror`,
+ * `onmessageerror`, `terminate`. The process has exactly the Worker's
+ * permissions (so `import()` in the Worker reaches nothing more) and,
+ * with a heap limit, passing it ends the process, never the host, and the
+ * node fails saying so.
  *
  * @module
  */
 
 import { childCommand, frame, readFrames } from "../frames.ts";
 import type { FromSandbox, ToSandbox } from "./_process_host.ts";
+import type { SandboxPermissions } from "./permissions.ts";
 
 const ENTRY = new URL("./_process_host.ts", import.meta.url);
 
-/** Deno permissions of a Worker, as `new Worker(…, { deno: { permissions } })` takes them. */
-export interface WorkerPermissions {
-  read: string[];
-  write: string[] | false;
-  net: string[] | false;
-  env: string[] | false;
-}
+type WorkerPermissions = SandboxPermissions;
 
 /** The last bytes of a stream, as text. */
 async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -32,7 +28,7 @@ async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
 }
 
 /** The sandbox process of a Worker with `perms` and a heap of `memoryMb`. */
-function commandFor(perms: WorkerPermissions, memoryMb: number) {
+function commandFor(perms: WorkerPermissions, memoryMb?: number) {
   const list = (flag: string, v: string[] | false) =>
     v === false || v.length === 0 ? [] : [`--allow-${flag}=${v.join(",")}`];
   // The process needs what its Worker gets, plus its own modules.
@@ -41,7 +37,9 @@ function commandFor(perms: WorkerPermissions, memoryMb: number) {
   return childCommand({
     entry: ENTRY,
     command: "__sandbox-process",
-    v8Flags: `--max-old-space-size=${memoryMb}`,
+    v8Flags: memoryMb === undefined
+      ? undefined
+      : `--max-old-space-size=${memoryMb}`,
     workers: true,
     allow: [
       ...list("read", read),
@@ -60,8 +58,9 @@ export class ProcessWorker {
   readonly #child: Deno.ChildProcess;
   readonly #in: WritableStreamDefaultWriter<Uint8Array>;
   #terminated = false;
+  #exited = false;
 
-  constructor(name: string, perms: WorkerPermissions, memoryMb: number) {
+  constructor(perms: WorkerPermissions, memoryMb?: number) {
     const { cmd, args, env } = commandFor(perms, memoryMb);
     this.#child = new Deno.Command(cmd, {
       args,
@@ -71,7 +70,17 @@ export class ProcessWorker {
       stderr: "piped",
     }).spawn();
     this.#in = this.#child.stdin.getWriter();
-    this.#send({ t: "spawn", name, permissions: { ...perms } });
+    this.#send({
+      t: "spawn",
+      name: "runnel-sandbox",
+      permissions: {
+        ...perms,
+        run: false,
+        ffi: false,
+        sys: false,
+        import: false,
+      },
+    });
     const stderr = tail(this.#child.stderr);
     const frames = readFrames(this.#child.stdout, (raw) => {
       if (this.#terminated) return;
@@ -85,17 +94,25 @@ export class ProcessWorker {
       }
     }).catch(() => {});
     this.#child.status.then(async (status) => {
+      this.#exited = true;
       await frames;
       if (this.#terminated) return;
       const text = await stderr;
       this.#error(
         /out of memory|heap limit|allocation failed/i.test(text)
-          ? `ran out of memory (its limit is ${memoryMb} MB) and was stopped; raise memory: for this function in graph.yml if it needs more`
+          ? memoryMb === undefined
+            ? "ran out of memory and was stopped; give this function a memory: limit in graph.yml, and read its data in chunks"
+            : `ran out of memory (its limit is ${memoryMb} MB) and was stopped; raise memory: for this function in graph.yml if it needs more`
           : `its sandbox process ended unexpectedly (${
             status.signal ?? `exit code ${status.code}`
           })${text.trim() === "" ? "" : `: ${text.trim().split("\n").at(-1)}`}`,
       );
     });
+  }
+
+  /** The process is running and was not terminated. */
+  get alive(): boolean {
+    return !this.#terminated && !this.#exited;
   }
 
   #send(m: ToSandbox): void {

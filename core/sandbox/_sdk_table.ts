@@ -135,7 +135,13 @@ export class WorkerTable implements Table {
     await this.flush();
     // The rows define a table that was never initialised, as append's do.
     await this.#ensureDef(list);
-    await this.call("truncate", this.port, null);
+    // The host answers a node's calls in order: the truncate need not be
+    // waited for before the rows go (its error surfaces as a write's does).
+    this.#inFlight.push(
+      this.call("truncate", this.port, null).catch((err) => {
+        this.#firstError ??= err;
+      }),
+    );
     await this.#write("append", list);
   }
 

@@ -1,11 +1,13 @@
 /**
- * The host side of the sandbox: runs one node in its own Worker with
- * exactly the permissions graph.yml grants, answers its table calls through
- * a {@link Publication}, and turns every way a node can end (return, throw,
- * exit, timeout, protocol violation) into a {@link NodeOutcome}.
+ * The host side of the sandbox: runs one node in a warm worker of a
+ * {@link SandboxPool} whose permissions are exactly those graph.yml grants
+ * it, answers its table calls through a {@link Publication}, and turns
+ * every way a node can end (return, throw, exit, timeout, protocol
+ * violation) into a {@link NodeOutcome}.
  *
  * Authorization lives here, not in the worker's SDK: a node that posts raw
- * protocol messages still reaches only the tables it declares.
+ * protocol messages is refused (they lack its run's token), and its SDK's
+ * calls reach only the tables it declares.
  *
  * @module
  */
@@ -17,10 +19,10 @@ import type {
   Publication,
   ReadSnapshot,
 } from "../../stores/store.ts";
-import { fileLoader, type LoadedNode, type NodeLoader } from "./loader.ts";
+import type { LoadedNode } from "./loader.ts";
+import type { SandboxPool } from "./pool.ts";
 import { TableService } from "./_table_service.ts";
 import { readWorkerMessage } from "./_messages.ts";
-import { ProcessWorker } from "./_process_worker.ts";
 import {
   type CallMessage,
   type HostMessage,
@@ -40,7 +42,6 @@ export interface NodeExecution {
   secretParams?: string[];
   state: NodeState;
   onLog: (level: LogLevel, message: string) => void;
-  loader?: NodeLoader;
   /** Rows per worker → host message. */
   batchRows?: number;
   /** Stops the node when aborted: it fails with {@link INTERRUPTED}. */
@@ -62,10 +63,6 @@ export interface NodeOutcome {
   state?: NodeState;
 }
 
-// The one-file build of worker.ts (see _worker_bundle_build.ts): it is
-// ready about 2 ms sooner than the eight modules it is made of.
-const WORKER_URL = new URL("./_worker_bundle.js", import.meta.url);
-
 /** What a node that ran out of time is told. */
 export function timedOut(node: NodeSpec): string {
   return `timed out after ${
@@ -73,75 +70,47 @@ export function timedOut(node: NodeSpec): string {
   } and was stopped; raise timeout: for this function in graph.yml if it needs longer`;
 }
 
-/** A worker spawned ahead of time for one node, with that node's permissions. */
-export interface PreparedWorker {
-  node: NodeSpec;
-  worker: NodeWorker;
-  loaded: LoadedNode;
-}
-
-/** What the host needs of a node's Worker (in this process, or in a sandbox process). */
+/** What the host needs of a node's Worker (here, one in a sandbox process). */
 export type NodeWorker = Pick<
   Worker,
   "postMessage" | "terminate" | "onmessage" | "onerror" | "onmessageerror"
 >;
 
 /**
- * Loads a node's code and spawns its worker without starting it. The
- * scheduler calls this ahead of time so that spawning overlaps other work;
- * call {@link disposeWorker} if the node ends up not running.
+ * Runs a node to completion in a warm worker of `pool` whose sandbox is
+ * exactly the node's (a fresh one with `isolate: true`, or when the warm
+ * one turns out unfit), and gives the worker back.
  */
-export async function prepareWorker(
-  node: NodeSpec,
-  loader: NodeLoader = fileLoader,
-): Promise<PreparedWorker> {
-  const loaded = await loader.load(node);
-  const perms = node.permissions;
-  const permissions = {
-    read: [...new Set([...loaded.readPaths, ...perms.read])],
-    write: perms.write.length > 0 ? perms.write : false as const,
-    net: perms.net.length > 0 ? perms.net : false as const,
-    env: perms.env.length > 0 ? perms.env : false as const,
-  };
-  // A node with a memory limit gets a process of its own: a Worker's heap
-  // cannot be bounded, and exhausting it would end this process.
-  const worker: NodeWorker = node.memoryMb !== undefined
-    ? new ProcessWorker(node.id, permissions, node.memoryMb)
-    : new Worker(WORKER_URL, {
-      type: "module",
-      name: node.id,
-      deno: {
-        permissions: {
-          ...permissions,
-          run: false,
-          ffi: false,
-          sys: false,
-          import: false,
-        },
-      },
-      // deno-lint-ignore no-explicit-any
-    } as any);
-  return { node, worker, loaded };
-}
-
-/** Terminates a prepared worker that will not be used. */
-export function disposeWorker(p: PreparedWorker): void {
-  p.worker.terminate();
-  p.loaded.dispose();
-}
-
-/** Runs a node to completion in a fresh, permission-restricted worker. */
 export async function executeNode(
-  exec: NodeExecution & { prepared?: Promise<PreparedWorker> },
+  exec: NodeExecution & { pool: SandboxPool },
 ): Promise<NodeOutcome> {
-  const { node } = exec;
-  let prepared: PreparedWorker;
+  const { node, pool } = exec;
+  let prepared;
   try {
-    prepared = await (exec.prepared ?? prepareWorker(node, exec.loader));
+    prepared = await pool.prepare(node);
   } catch (err) {
     return { ok: false, error: toWireError(err), rowsWritten: 0 };
   }
-  const { worker, loaded } = prepared;
+  for (let attempt = 0;; attempt++) {
+    const lease = pool.acquire(prepared.sandbox, attempt > 0 || node.isolate);
+    const t0 = performance.now();
+    const r = await runIn(lease.worker, prepared.loaded, exec);
+    pool.release(lease, {
+      clean: r.clean,
+      durationMs: performance.now() - t0,
+    });
+    if (r.outcome !== "stale") return r.outcome;
+  }
+}
+
+/** One node run in `worker`; "stale": the worker would not take it. */
+async function runIn(
+  worker: NodeWorker,
+  loaded: LoadedNode,
+  exec: NodeExecution,
+): Promise<{ outcome: NodeOutcome | "stale"; clean: boolean }> {
+  const { node } = exec;
+  const token = newToken();
   // Aborted when the node ends however it ends: SQL it started is stopped.
   const ended = new AbortController();
   const service = new TableService(
@@ -155,21 +124,27 @@ export async function executeNode(
   let state: NodeState | undefined;
   let queue: Promise<void> = Promise.resolve();
   let settled = false;
+  let clean = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  const outcome = await new Promise<NodeOutcome>((resolve) => {
+  return await new Promise((resolve) => {
     const onAbort = () =>
       finish(false, { name: "Interrupted", message: INTERRUPTED });
-    const finish = (ok: boolean, error?: WireError) => {
+    const finish = (ok: boolean, error?: WireError, stale = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       ended.abort();
       exec.signal?.removeEventListener("abort", onAbort);
+      worker.onmessage = worker.onerror = worker.onmessageerror = null;
       // Let queued calls finish before reporting, so rowsWritten is final.
       queue.finally(() => {
-        worker.terminate();
-        resolve({ ok, error, rowsWritten: service.rowsWritten, state });
+        resolve({
+          outcome: stale
+            ? "stale"
+            : { ok, error, rowsWritten: service.rowsWritten, state },
+          clean: ok && clean,
+        });
       });
     };
     timer = setTimeout(() => {
@@ -195,7 +170,7 @@ export async function executeNode(
     worker.onmessage = (e: MessageEvent<unknown>) => {
       if (settled) return;
       try {
-        const read = readWorkerMessage(e.data);
+        const read = readWorkerMessage(e.data, token);
         if (!read.ok) protocolError(read.error);
         else handleMessage(read.msg);
       } catch (err) {
@@ -219,7 +194,11 @@ export async function executeNode(
           state = msg.state;
           return;
         case "done":
+          clean = msg.clean;
           queue.then(() => finish(true));
+          return;
+        case "stale":
+          finish(false, undefined, true);
           return;
         case "failed":
           finish(false, msg.error);
@@ -231,9 +210,15 @@ export async function executeNode(
       let reply: HostMessage;
       try {
         const value = await service.handle(msg);
-        reply = { t: "reply", id: msg.id, ok: true, value };
+        reply = { t: "reply", x: token, id: msg.id, ok: true, value };
       } catch (err) {
-        reply = { t: "reply", id: msg.id, ok: false, error: toWireError(err) };
+        reply = {
+          t: "reply",
+          x: token,
+          id: msg.id,
+          ok: false,
+          error: toWireError(err),
+        };
       }
       if (settled) return;
       try {
@@ -245,6 +230,7 @@ export async function executeNode(
           worker.postMessage(
             {
               t: "reply",
+              x: token,
               id: msg.id,
               ok: false,
               error: {
@@ -264,6 +250,7 @@ export async function executeNode(
 
     const start: HostMessage = {
       t: "start",
+      token,
       moduleUrl: loaded.moduleUrl,
       node: { id: node.id, title: node.title, runId: exec.runId },
       inputs: node.inputs,
@@ -277,6 +264,10 @@ export async function executeNode(
     if (exec.signal?.aborted) onAbort();
     else exec.signal?.addEventListener("abort", onAbort, { once: true });
   });
-  loaded.dispose();
-  return outcome;
+}
+
+/** A node run's secret (see `StartMessage.token`). */
+function newToken(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }

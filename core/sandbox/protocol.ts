@@ -34,6 +34,11 @@ export const WRITE_OPS: ReadonlySet<TableOp> = new Set<TableOp>([
 /** Host → worker: start the node. */
 export interface StartMessage {
   t: "start";
+  /**
+   * This node run's secret: every message of the run carries it as `x`, and
+   * the host accepts no message without it (see `worker.ts`).
+   */
+  token: string;
   /** URL the worker imports the node module from (chosen by the loader). */
   moduleUrl: string;
   node: { id: string; title: string; runId: string };
@@ -53,8 +58,8 @@ export interface StartMessage {
 
 /** Host → worker: the answer to a {@link CallMessage}. */
 export type ReplyMessage =
-  | { t: "reply"; id: number; ok: true; value: unknown }
-  | { t: "reply"; id: number; ok: false; error: WireError };
+  | { t: "reply"; x: string; id: number; ok: true; value: unknown }
+  | { t: "reply"; x: string; id: number; ok: false; error: WireError };
 
 /** Worker → host: a table operation. */
 export interface CallMessage {
@@ -79,9 +84,24 @@ export interface StateMessage {
   state: Record<string, unknown>;
 }
 
-/** Worker → host: the node function returned. */
+/**
+ * Worker → host: the node function returned. `clean` says whether the
+ * worker may take another node (`why` says what the node left behind).
+ */
 export interface DoneMessage {
   t: "done";
+  clean: boolean;
+  why?: string;
+}
+
+/**
+ * Worker → host: the worker will not take this node, because something
+ * ran in it while it was idle (`why`); the host runs the node in a fresh
+ * worker.
+ */
+export interface StaleMessage {
+  t: "stale";
+  why: string;
 }
 
 /** Worker → host: the node function threw, or the module failed to load. */
@@ -97,13 +117,20 @@ export interface WireError {
   stack?: string;
 }
 
-/** Everything a worker may post. The host treats anything else as a protocol violation. */
+/**
+ * Everything a worker may post, each with the run's token as `x`. The host
+ * treats anything else as a protocol violation.
+ */
 export type WorkerMessage =
-  | CallMessage
-  | LogMessage
-  | StateMessage
-  | DoneMessage
-  | FailedMessage;
+  & (
+    | CallMessage
+    | LogMessage
+    | StateMessage
+    | DoneMessage
+    | StaleMessage
+    | FailedMessage
+  )
+  & { x: string };
 
 /** Everything the host posts. */
 export type HostMessage = StartMessage | ReplyMessage;

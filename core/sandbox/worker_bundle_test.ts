@@ -15,7 +15,7 @@ Deno.test("the worker bundle is built from the current worker sources", async ()
     "core/sandbox/_worker_bundle.js is older than core/sandbox/worker.ts or a module it imports: run `deno task bundle-worker` and commit the result",
   );
   // It is the whole worker: the SDK and the node import are inside.
-  assert.match(bundle, /import\(msg\.moduleUrl\)/);
+  assert.match(bundle, /import\(moduleUrlFor\(msg\.moduleUrl\)\)/);
   assert.doesNotMatch(bundle, /^import .* from /m, "no imports left");
 });
 
