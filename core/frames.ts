@@ -10,19 +10,39 @@
 
 import { deserialize, serialize } from "node:v8";
 
+/** Marks a frame whose body is handed on as bytes (see {@link rawFrame}). */
+const RAW = 0x8000_0000;
+
 /** One message as a frame. */
 export function frame(message: unknown): Uint8Array {
-  const body = serialize(message);
+  return withHeader(serialize(message), 0);
+}
+
+/**
+ * A frame of bytes that are already a serialized message, to be handed on
+ * as they are: a relay (the sandbox process) forwards them without reading
+ * them, and only their final reader deserializes them.
+ */
+export function rawFrame(bytes: Uint8Array): Uint8Array {
+  return withHeader(bytes, RAW);
+}
+
+function withHeader(body: Uint8Array, flag: number): Uint8Array {
   const out = new Uint8Array(4 + body.length);
-  new DataView(out.buffer).setUint32(0, body.length);
+  new DataView(out.buffer).setUint32(0, (body.length | flag) >>> 0);
   out.set(body, 4);
   return out;
 }
 
-/** Reads frames from `stream`, handing each message to `onMessage`; resolves at its end. */
+/**
+ * Reads frames from `stream`, handing each message to `onMessage` and the
+ * bytes of each raw frame to `onRaw` (deserialized for `onMessage` when
+ * there is no `onRaw`); resolves at the stream's end.
+ */
 export async function readFrames(
   stream: ReadableStream<Uint8Array>,
   onMessage: (message: unknown) => void,
+  onRaw?: (bytes: Uint8Array) => void,
 ): Promise<void> {
   // Chunks are kept as they come and joined only once a frame is whole,
   // so a large frame costs one copy, not one per chunk.
@@ -30,6 +50,7 @@ export async function readFrames(
   let size = 0;
   let need = 4;
   let len: number | undefined;
+  let raw = false;
   const take = (n: number): Uint8Array => {
     const out = new Uint8Array(n);
     let at = 0;
@@ -49,10 +70,14 @@ export async function readFrames(
     size += chunk.length;
     while (size >= need) {
       if (len === undefined) {
-        len = new DataView(take(4).buffer).getUint32(0);
+        const head = new DataView(take(4).buffer).getUint32(0);
+        raw = (head & RAW) !== 0;
+        len = (head & ~RAW) >>> 0;
         need = len;
       } else {
-        onMessage(deserialize(take(len)));
+        const body = take(len);
+        if (raw && onRaw !== undefined) onRaw(body);
+        else onMessage(deserialize(body));
         len = undefined;
         need = 4;
       }

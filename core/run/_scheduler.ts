@@ -145,6 +145,25 @@ export class Scheduler {
     await this.#records.flush();
   }
 
+  readonly #deps = new Map<string, string[]>();
+
+  /** The selected nodes producing `node`'s inputs, in input order (once each). */
+  #producers(node: NodeSpec): string[] {
+    let deps = this.#deps.get(node.id);
+    if (deps === undefined) {
+      const ids = new Set<string>();
+      for (const t of inputTables(node)) {
+        const pid = this.s.graph.producers.get(t);
+        if (pid !== undefined && pid !== node.id && this.#selected.has(pid)) {
+          ids.add(pid);
+        }
+      }
+      deps = [...ids];
+      this.#deps.set(node.id, deps);
+    }
+    return deps;
+  }
+
   #readiness(node: NodeSpec): "ready" | "wait" | { skip: string } {
     const unit = this.#unitOf.get(node.id)!;
     if (this.s.opts.signal?.aborted) {
@@ -158,11 +177,7 @@ export class Scheduler {
     if (unit.failed !== undefined && unit.stage !== undefined) {
       return { skip: `stage "${unit.stage}" failed: "${unit.failed}" failed` };
     }
-    for (const t of inputTables(node)) {
-      const pid = this.s.graph.producers.get(t);
-      if (pid === undefined || pid === node.id || !this.#selected.has(pid)) {
-        continue;
-      }
+    for (const pid of this.#producers(node)) {
       const pu = this.#unitOf.get(pid)!;
       const r = this.results.get(pid);
       if (pu === unit) {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { frame, readFrames } from "../frames.ts";
+import { frame, rawFrame, readFrames } from "../frames.ts";
 
 // The same one-file build of worker.ts the host process starts workers from.
 const WORKER_URL = new URL("./_worker_bundle.js", import.meta.url);
@@ -32,6 +32,10 @@ export async function serveSandboxProcess(): Promise<void> {
     out.write(frame(m)).catch(() => {});
   };
   let worker: Worker | undefined;
+  // The host's messages for the Worker come as raw frames, and the Worker's
+  // SDK posts its own as bytes: this process relays them unread.
+  const toWorker = (bytes: Uint8Array) =>
+    worker?.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   await readFrames(Deno.stdin.readable, (raw) => {
     const m = raw as ToSandbox;
     if (m.t === "spawn" && worker === undefined) {
@@ -41,7 +45,11 @@ export async function serveSandboxProcess(): Promise<void> {
         deno: { permissions: m.permissions },
         // deno-lint-ignore no-explicit-any
       } as any);
-      worker.onmessage = (e) => send({ t: "message", data: e.data });
+      worker.onmessage = (e) => {
+        if (e.data instanceof Uint8Array) {
+          out.write(rawFrame(e.data)).catch(() => {});
+        } else send({ t: "message", data: e.data }); // not from the SDK
+      };
       worker.onmessageerror = () => send({ t: "messageerror" });
       worker.onerror = (e) => {
         e.preventDefault();
@@ -50,7 +58,7 @@ export async function serveSandboxProcess(): Promise<void> {
     } else if (m.t === "message") {
       worker?.postMessage(m.data);
     }
-  });
+  }, toWorker);
   // The parent closed stdin: it is done with this node, or gone.
   worker?.terminate();
   await out.close().catch(() => {});

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { childCommand, frame, readFrames } from "../frames.ts";
+import { deserialize, serialize } from "node:v8";
+import { childCommand, frame, rawFrame, readFrames } from "../frames.ts";
 import type { FromSandbox, ToSandbox } from "./_process_host.ts";
 import type { SandboxPermissions } from "./permissions.ts";
 
@@ -82,6 +83,17 @@ export class ProcessWorker {
       },
     });
     const stderr = tail(this.#child.stderr);
+    const fromSdk = (bytes: Uint8Array) => {
+      if (this.#terminated) return;
+      let data: unknown;
+      try {
+        data = deserialize(bytes);
+      } catch {
+        this.onmessageerror?.(new MessageEvent("messageerror"));
+        return;
+      }
+      this.onmessage?.(new MessageEvent("message", { data }));
+    };
     const frames = readFrames(this.#child.stdout, (raw) => {
       if (this.#terminated) return;
       const m = raw as FromSandbox;
@@ -92,7 +104,7 @@ export class ProcessWorker {
       } else if (m.t === "error") {
         this.#error(m.message);
       }
-    }).catch(() => {});
+    }, fromSdk).catch(() => {});
     this.#child.status.then(async (status) => {
       this.#exited = true;
       await frames;
@@ -125,7 +137,9 @@ export class ProcessWorker {
 
   postMessage(data: unknown): void {
     if (this.#terminated) return;
-    this.#send({ t: "message", data });
+    // Serialized here and read only by the Worker's SDK: the sandbox
+    // process relays the bytes unread.
+    this.#in.write(rawFrame(serialize(data))).catch(() => {});
   }
 
   terminate(): void {

@@ -63,14 +63,31 @@ export function checkModuleFiles(
   }
 }
 
-/** The sandbox of `node`, whose module files are `loaded`, in an app whose module files are `appFiles`. */
+/** The module files of an app's TypeScript nodes. */
+export interface AppFiles {
+  /** Sorted. */
+  readonly files: readonly string[];
+  readonly set: ReadonlySet<string>;
+}
+
+/**
+ * The sandbox of `node`, whose module files are `loaded`, in an app whose
+ * module files are `app` (the same for every node of a pool: shared, not
+ * copied, and left out of the key).
+ */
 export function sandboxOf(
   node: NodeSpec,
   loaded: LoadedNode,
-  appFiles: readonly string[],
+  app: AppFiles,
 ): Sandbox {
+  const extra = sorted([
+    ...loaded.readPaths.filter((f) => !app.set.has(f)),
+    ...node.permissions.read.filter((f) => !app.set.has(f)),
+  ]);
   const permissions: SandboxPermissions = {
-    read: sorted([...appFiles, ...loaded.readPaths, ...node.permissions.read]),
+    read: extra.length === 0
+      ? app.files as string[]
+      : sorted([...app.files, ...extra]),
     write: orFalse(node.permissions.write),
     net: orFalse(node.permissions.net),
     env: orFalse(node.permissions.env),
@@ -78,7 +95,13 @@ export function sandboxOf(
   return {
     permissions,
     memoryMb: node.memoryMb,
-    key: JSON.stringify([permissions, node.memoryMb ?? null]),
+    key: JSON.stringify([
+      extra,
+      permissions.write,
+      permissions.net,
+      permissions.env,
+      node.memoryMb ?? null,
+    ]),
   };
 }
 
@@ -89,7 +112,7 @@ export function sandboxOf(
 export async function appModuleFiles(
   graph: Graph,
   loader: NodeLoader,
-): Promise<string[]> {
+): Promise<AppFiles> {
   const files = new Set<string>();
   await Promise.all(
     graph.nodes.filter((n) => n.kind === "ts").map(async (n) => {
@@ -103,5 +126,5 @@ export async function appModuleFiles(
       }
     }),
   );
-  return sorted(files);
+  return { files: sorted(files), set: files };
 }

@@ -21,6 +21,7 @@
 import type { Graph, NodeSpec } from "../graph/graph.ts";
 import { fileLoader, type LoadedNode, type NodeLoader } from "./loader.ts";
 import {
+  type AppFiles,
   appModuleFiles,
   checkModuleFiles,
   type Sandbox,
@@ -72,7 +73,7 @@ export class SandboxPool {
   readonly #capacity: number;
   readonly #maxRuns: number;
   readonly #maxNodeMs: number;
-  #appFiles?: Promise<string[]>;
+  #appFiles?: Promise<AppFiles>;
   #closed = false;
   /** Workers started by this pool (for tests and benchmarks). */
   spawned = 0;

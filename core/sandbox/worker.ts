@@ -25,6 +25,7 @@
  * @module
  */
 
+import { deserialize, serialize } from "node:v8";
 import { NodeContractError } from "../errors.ts";
 import type { NodeContext, ParameterOptions, Table } from "./node_context.ts";
 import {
@@ -43,7 +44,14 @@ import {
 
 // deno-lint-ignore no-explicit-any
 const scope = self as any;
-const rawPost: (m: unknown) => void = scope.postMessage.bind(scope);
+const postBytes: (m: unknown, transfer: ArrayBuffer[]) => void = scope
+  .postMessage.bind(scope);
+// Messages cross as serialized bytes: the sandbox process relays them
+// without reading them, so rows are serialized once and read once.
+const rawPost = (m: unknown): void => {
+  const bytes = serialize(m);
+  postBytes(bytes, [bytes.buffer as ArrayBuffer]);
+};
 const closeWorker: () => void = scope.close.bind(scope);
 
 /** One node run in this worker. */
@@ -123,19 +131,28 @@ self.addEventListener("unhandledrejection", (e: PromiseRejectionEvent) => {
 });
 // Registered before any node code: it sees every message first, and no
 // listener a node adds ever sees one.
-scope.addEventListener("message", (ev: MessageEvent<HostMessage>) => {
+scope.addEventListener("message", (ev: MessageEvent<unknown>) => {
   ev.stopImmediatePropagation();
-  const msg = ev.data;
+  const msg = (ev.data instanceof Uint8Array
+    ? deserialize(ev.data)
+    : ev.data) as HostMessage;
   if (msg.t === "reply") {
     const ex = current;
-    if (ex === undefined || msg.x !== ex.token) return;
+    if (ex === undefined || msg.x !== ex.token) {
+      return;
+    }
     const p = ex.pending[msg.id];
-    if (!p) return;
+    if (!p) {
+      return;
+    }
     delete ex.pending[msg.id];
-    if (msg.ok) p.resolve(msg.value);
-    else p.reject(rebuildError(msg.error));
+    if (msg.ok) {
+      p.resolve(msg.value);
+    } else p.reject(rebuildError(msg.error));
   } else if (msg.t === "start") {
-    if (current !== undefined && !current.finished) return;
+    if (current !== undefined && !current.finished) {
+      return;
+    }
     // The worker idled since its last node: anything left running then
     // makes it unfit, and the host gives this node a fresh worker.
     const problem = runs > 0 ? guard.problem(true) : undefined;
