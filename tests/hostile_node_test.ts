@@ -16,7 +16,8 @@ const GOOD = `export default async ({ table }) => {
 
 /**
  * A node whose body is `body`, next to a well-behaved one; with `memory`,
- * the node runs in a sandbox process of its own.
+ * its sandbox differs from its neighbour's (a heap limit of its own), so
+ * the two never share a worker.
  */
 async function hostileApp(body: string, memory?: string): Promise<string> {
   return await makeApp({
@@ -147,12 +148,15 @@ const CASES: Case[] = [
   },
 ];
 
-for (const where of ["worker", "sandbox process"] as const) {
+// The well-behaved node runs after the hostile one in the same sandbox
+// (the hostile node's worker is retired, so it gets a fresh one), or in a
+// sandbox apart (the hostile node has a heap limit of its own).
+for (const where of ["shared sandbox", "memory: 128MB"] as const) {
   for (const c of CASES) {
     Deno.test(`hostile node (${where}): ${c.name}`, async () => {
       const dir = await hostileApp(
         c.body,
-        where === "worker" ? undefined : "128MB",
+        where === "shared sandbox" ? undefined : "128MB",
       );
       const result = await runOnce(dir);
       assert.equal(result.status, "failed");
@@ -301,6 +305,24 @@ Deno.test("hostile node: runnel run --memory bounds every node without a limit o
     bad.stderr,
     /--memory "lots" is not a size: use e\.g\. 512MB or 2GB/,
   );
+});
+
+Deno.test("hostile node: runnel run bounds every node by default (2GB), and records the hog", async () => {
+  const dir = await unboundedHogApp();
+  const r = await runnel(dir, ["run", "--json"]);
+  assert.equal(r.code, 1, r.stderr);
+  const result = JSON.parse(r.stdout);
+  const by = new Map(
+    result.nodes.map((n: { id: string }) => [n.id, n] as const),
+  ) as Map<string, { status: string; error?: string }>;
+  assert.match(
+    by.get("hog")?.error ?? "",
+    /ran out of memory \(its limit is 2048 MB\)/,
+  );
+  assert.equal(by.get("good")?.status, "succeeded");
+  // The run is recorded as it ended, not left "running".
+  const runs = await runnel(dir, ["runs", "--json"]);
+  assert.equal(JSON.parse(runs.stdout)[0].status, "failed");
 });
 
 Deno.test("hostile node: runnel serve bounds every node by default, and survives a hog", async () => {
