@@ -40,6 +40,14 @@ const CASES: BadCase[] = [
     ]],
   },
   {
+    name: "isolate: is not a boolean",
+    graph: fn("  - node_file: a.ts", "    isolate: 1"),
+    want: [[
+      'Node "A": isolate must be true or false, not the number 1',
+      "4:14",
+    ]],
+  },
+  {
     name: "stage: is not a string",
     graph: fn("  - node_file: a.ts", "    stage: [load]"),
     want: [['Node "A": stage must be a string, not a list', "4:12"]],

@@ -46,6 +46,26 @@ Deno.test("loadGraph: collects every issue in one error, sorted by position", as
   assert.match(err.message, /unknown key "titel".*\(graph\.yml:1:1\)\n/);
 });
 
+Deno.test("loadGraph: isolate: true gives the node a worker of its own; false and absent do not", async () => {
+  const dir = await makeApp(
+    y(
+      "functions:",
+      "  - node_file: a.ts",
+      "    isolate: true",
+      "  - node_file: b.ts",
+      "    isolate: false",
+      "  - node_file: c.ts",
+    ),
+    ["a.ts", "b.ts", "c.ts"],
+  );
+  const g = await loadGraph(dir);
+  assert.deepEqual(g.nodes.map((n) => [n.id, n.isolate]), [
+    ["a", true],
+    ["b", undefined],
+    ["c", undefined],
+  ]);
+});
+
 Deno.test("loadGraph: stages from stages: and stage:, and cache:", async () => {
   const dir = await makeApp(
     y(
