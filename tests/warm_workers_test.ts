@@ -303,3 +303,43 @@ Deno.test("warm workers: code that changes the worker while it idles makes it ha
     await server.finished;
   }
 });
+
+Deno.test("warm workers: runnel serve keeps them across runs and retires them when the graph changes", async () => {
+  const { createServer } = await import("../server/mod.ts");
+  const { waitFor } = await import("../server/_test_util.ts");
+  const dir = await makeApp({
+    "graph.yml": graphYml([{ file: "n.ts", outputs: ["t"] }]),
+    "n.ts": pidNode("t", "", ", v: 1"),
+  });
+  const s = await createServer({ appDir: dir, watch: false });
+  const run = async () => {
+    const res = await s.app.request("/api/runs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ force: true }),
+    });
+    assert.equal(res.status, 202);
+    const { runId } = await res.json();
+    let status = "running";
+    await waitFor(async () => {
+      const r = await (await s.app.request(`/api/runs/${runId}`)).json();
+      status = r.run?.status ?? "running";
+      return status !== "running" && status !== "starting" && !r.active;
+    }, "the run to end");
+    assert.equal(status, "succeeded");
+    const rows = await (await s.app.request("/api/tables/t/rows")).json();
+    return rows.rows[0] as { pid: number; v: number };
+  };
+  try {
+    const a = await run();
+    const b = await run();
+    assert.equal(b.pid, a.pid, "the second run reuses the first's worker");
+    await Deno.writeTextFile(join(dir, "n.ts"), pidNode("t", "", ", v: 2"));
+    await s.reload();
+    const c = await run();
+    assert.equal(c.v, 2, "the new code ran");
+    assert.notEqual(c.pid, a.pid, "in a new worker: the old one was retired");
+  } finally {
+    await s.close();
+  }
+});
