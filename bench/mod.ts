@@ -12,7 +12,11 @@
 import { overheadBench } from "./overhead_bench.ts";
 import { planBench, processBench, throughputBench } from "./planner_bench.ts";
 import { postgresBench } from "./postgres_bench.ts";
-import { tableRowsBench, webhookBench } from "./server_bench.ts";
+import {
+  responsiveBench,
+  tableRowsBench,
+  webhookBench,
+} from "./server_bench.ts";
 import { uiBench } from "./ui_bench.ts";
 import { numberFlag, printTable } from "./_util.ts";
 import { writeBench } from "./write_bench.ts";
@@ -41,6 +45,7 @@ if (only === undefined || only === "server") {
   printTable("Dev server", [
     ...await tableRowsBench(),
     ...await webhookBench(),
+    ...await responsiveBench(),
   ]);
 }
 if (only === undefined || only === "ui") {

@@ -2,7 +2,9 @@
 // GET /api/tables/:name/rows vs store.readRows, unsorted and sorted by a
 // column (the first sorted request builds the order index), and (f)
 // webhook ingestion of 100,000 records in batches of 1,000 vs raw
-// publications. `--postgres` also runs (e) on PostgreSQL (see
+// publications, and (g) how fast GET /api/runs is answered while SQLite
+// works: during a 5-second SQL node and during an order-index build,
+// against the idle server. `--postgres` also runs (e) on PostgreSQL (see
 // postgres_bench.ts for the server it uses).
 
 import postgres from "npm:postgres@^3.4.5";
@@ -112,7 +114,11 @@ export async function tableRowsBench(
       api.push(await timePage(server, `offset=${offset}&limit=${PAGE}`));
     }
     const order = `order=-score&limit=${PAGE}`;
-    const first = await timePage(server, order);
+    // The first sorted page builds the index; GET /api/runs meanwhile.
+    let built = false;
+    const building = timePage(server, order).finally(() => built = true);
+    const during = await sampleRuns(server, () => built);
+    const first = await building;
     const sorted: number[] = [];
     for (const offset of offsets(rows, times, 104_729)) {
       sorted.push(await timePage(server, `${order}&offset=${offset}`));
@@ -141,6 +147,13 @@ export async function tableRowsBench(
           `(e) [${kind}] same, order=-score: first request (builds the index)`,
         value: ms(first),
         ratio: ratio(first),
+      },
+      {
+        name:
+          `(g) [${kind}] GET /api/runs while that index builds, p50 (p99) of ${during.length}`,
+        value: `${ms(percentile(during, 0.5))} (${
+          ms(percentile(during, 0.99))
+        })`,
       },
       {
         name:
@@ -180,6 +193,111 @@ export async function tableRowsBenchPostgres(
     } finally {
       await sql.end();
     }
+  }
+}
+
+/** Period of {@link sampleRuns}' requests (ms). */
+const EVERY_MS = 10;
+
+/**
+ * Latencies of `GET /api/runs`, one request sent every {@link EVERY_MS}
+ * (not waiting for the previous one) until `stop()` or `max` requests,
+ * each measured from when it was due: a thread that answers nothing for
+ * a while makes every request due meanwhile late, as a client would see.
+ * `keep` picks the answers to count.
+ */
+async function sampleRuns(
+  server: Server,
+  stop: () => boolean,
+  max = 3_000,
+  keep: (body: { runs: { status: string }[] }) => boolean = () => true,
+): Promise<number[]> {
+  const out: number[] = [];
+  const sent: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < max && !stop(); i++) {
+    const due = t0 + i * EVERY_MS;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sent.push((async () => {
+      const res = await server.app.request("/api/runs?limit=20");
+      const body = await res.json();
+      if (res.status !== 200) throw new Error(JSON.stringify(body));
+      if (keep(body)) out.push(performance.now() - due);
+    })());
+  }
+  await Promise.all(sent);
+  return out;
+}
+
+/** About 5 s of SQLite work (200 × 200 × 200 × 16 rows counted) yielding one row. */
+function slowSql(): string {
+  const list = (n: number) =>
+    `json_each('[${Array.from({ length: n }, (_, i) => i).join(",")}]')`;
+  return `SELECT count(*) AS n FROM ${list(200)}, ${list(200)}, ${list(200)}, ${
+    list(16)
+  }\n`;
+}
+
+/**
+ * (g) p50 and p99 of `GET /api/runs` sent every 10 ms on the idle server
+ * (2 s, the baseline), then while a ~5 s SQLite SQL node runs (answers
+ * showing the run going), as a ratio of the idle p99.
+ */
+export async function responsiveBench(): Promise<BenchRow[]> {
+  const dir = await tempApp({
+    "graph.yml":
+      "title: Bench\nfunctions:\n  - node_file: slow.sql\n    outputs:\n      output_table: counted\n",
+    "slow.sql": slowSql(),
+  });
+  const server = await createServer({ appDir: dir, watch: false, ui: false });
+  try {
+    const idleUntil = performance.now() + 2_000;
+    const idle = await sampleRuns(server, () => performance.now() > idleUntil);
+    const res = await server.app.request("/api/runs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    const { runId } = await res.json();
+    let finished = false;
+    const done = server.idle().then(() => finished = true);
+    const busy = await sampleRuns(
+      server,
+      () => finished,
+      3_000,
+      (b) => b.runs[0]?.status === "running",
+    );
+    await done;
+    const run = await server.store.getRun(runId);
+    const nodes = await server.store.listNodeRuns(runId);
+    if (run?.status !== "succeeded") {
+      throw new Error(`the slow SQL node failed: ${JSON.stringify(nodes)}`);
+    }
+    const took = nodes[0]?.durationMs ?? 0;
+    const idleP99 = percentile(idle, 0.99), busyP99 = percentile(busy, 0.99);
+    const pair = (xs: number[]) =>
+      `${ms(percentile(xs, 0.5))} (${ms(percentile(xs, 0.99))})`;
+    return [
+      {
+        name:
+          `(g) GET /api/runs on the idle server, every ${EVERY_MS} ms, p50 (p99) of ${idle.length}`,
+        value: pair(idle),
+        ratio: "1×",
+      },
+      {
+        name: `(g) same while a SQLite SQL node runs (${
+          (took / 1000).toFixed(1)
+        } s), p50 (p99) of ${busy.length}`,
+        value: pair(busy),
+        ratio: `${(busyP99 / idleP99).toFixed(1)}× idle p99`,
+        goal: "≤ 3× idle p99",
+        met: busyP99 <= 3 * idleP99,
+      },
+    ];
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
   }
 }
 
@@ -304,5 +422,6 @@ if (import.meta.main) {
     ...await tableRowsBench(),
     ...(pg ? await tableRowsBenchPostgres(benchPostgresUrl()) : []),
     ...await webhookBench(),
+    ...await responsiveBench(),
   ]);
 }

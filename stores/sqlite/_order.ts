@@ -6,10 +6,15 @@
  *
  * The index is an ordinary index on the committed physical table, named
  * `__ro_<hash>`: SQLite maintains it if rows are ever added to that table
- * and drops it with the table. It is built in its own short `BEGIN
- * IMMEDIATE` transaction, waiting at most {@link BUILD_BUSY_MS} for another
- * process's writer instead of the store's 10 s busy timeout; a busy or
- * failed build is remembered and the page is sorted in full meanwhile.
+ * and drops it with the table. It is built off the store's thread (a
+ * `CREATE INDEX` of a million rows takes about half a second, during
+ * which a server would answer nothing): {@link ensureOrderIndex} hands the
+ * build to a {@link BuildIndex}, the store's query process, which runs
+ * {@link buildOrderIndex} on its own connection in its own short `BEGIN
+ * IMMEDIATE` transaction, waiting at most {@link orderBuild}`.busyMs` for another
+ * writer instead of the store's 10 s busy timeout. Concurrent requests for
+ * one index share its build; a busy or failed build is remembered and the
+ * page is sorted in full meanwhile.
  *
  * @module
  */
@@ -42,8 +47,11 @@ import {
   type Shape,
 } from "../_order_keyset.ts";
 
-/** The longest an index build waits for another process's write transaction. */
-export const BUILD_BUSY_MS = 250;
+/** How index builds run (tests widen the wait to hold a build). */
+export const orderBuild = {
+  /** The longest a build waits for another connection's write transaction (ms). */
+  busyMs: 250,
+};
 /** Failed builds by `path|index`. */
 const failed = new BuildBackoff();
 
@@ -78,49 +86,101 @@ function isBusy(err: unknown): boolean {
     /database is locked|busy/i.test(String(e?.message));
 }
 
+/** One order index to build, as it crosses to the query process. */
+export interface IndexBuild {
+  /** The logical table, whose committed version must still be `physical`. */
+  table: string;
+  physical: string;
+  /** The index's name (`__ro_<hash>`). */
+  name: string;
+  /** Its column expressions, with their directions. */
+  columns: string[];
+  /** The longest the build waits for another writer (ms). */
+  busyMs: number;
+}
+
+/** Builds an index elsewhere; resolves to whether it exists now. */
+export type BuildIndex = (build: IndexBuild) => Promise<boolean>;
+
+/** Builds in flight, by `path|index`: concurrent requests share one. */
+const building = new Map<string, Promise<boolean>>();
+
 /**
  * Makes sure the committed version `c` has the index serving `terms`
- * (and their reverse). False when it has none and cannot get one now.
+ * (and their reverse), building it with `build` when it has none. False
+ * when it has none and cannot get one now (the caller sorts in full); a
+ * failed build is remembered, never thrown.
  */
-export function ensureOrderIndex(
+export async function ensureOrderIndex(
   ctx: SqliteCtx,
   c: CatalogRow,
   terms: Term[],
-): boolean {
+  build: BuildIndex,
+): Promise<boolean> {
   if (terms.length === 0) return true; // rowid order: the table itself
   const name = indexName(c.physical, terms);
-  if (indexExists(ctx, name)) return true;
   const id = `${ctx.path}|${name}`;
+  const running = building.get(id);
+  if (running !== undefined) return await running;
+  if (indexExists(ctx, name)) return true;
   if (failed.blocked(id)) return false;
   if (orderIndexCount(ctx, c.physical) >= orderTuning.maxIndexes) {
     failed.fail(id, false);
     return false;
   }
-  const cols = canonical(terms).map((t) =>
+  const columns = canonical(terms).map((t) =>
     orderExpr(t.column, c.def.schema[t.column]) + (t.desc ? " DESC" : "")
   );
+  orderStats.builds++;
+  const done = build({
+    table: c.name,
+    physical: c.physical,
+    name,
+    columns,
+    busyMs: orderBuild.busyMs,
+  }).catch((err) => {
+    failed.fail(id, isBusy(err));
+    return false;
+  }).finally(() => building.delete(id));
+  building.set(id, done);
+  return await done;
+}
+
+/**
+ * The build itself, on a write connection of its own (the query
+ * process's): creates the index unless a commit replaced the version
+ * meanwhile; true when the index exists afterwards. Throws SQLite's
+ * error, `database is locked` when another writer held the store longer
+ * than `b.busyMs`.
+ */
+export function buildOrderIndex(ctx: SqliteCtx, b: IndexBuild): boolean {
   const db = ctx.db;
   const busy = (db.prepare("PRAGMA busy_timeout").get() as { timeout: number })
     .timeout;
-  db.exec(`PRAGMA busy_timeout = ${BUILD_BUSY_MS}`);
+  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(b.busyMs))}`);
   try {
     tx(ctx, () => {
       // A commit may have replaced the version meanwhile: leave it be.
-      if (getCatalog(ctx, c.name)?.physical !== c.physical) return;
+      if (getCatalog(ctx, b.table)?.physical !== b.physical) return;
       db.exec(
-        `CREATE INDEX IF NOT EXISTS ${quoteId(name)} ON ${
-          quoteId(c.physical)
-        } (${cols.join(", ")})`,
+        `CREATE INDEX IF NOT EXISTS ${quoteId(b.name)} ON ${
+          quoteId(b.physical)
+        } (${b.columns.join(", ")})`,
       );
-      orderStats.builds++;
     });
-  } catch (err) {
-    failed.fail(id, isBusy(err));
-    return false;
   } finally {
     db.exec(`PRAGMA busy_timeout = ${busy}`);
   }
-  return indexExists(ctx, name);
+  return indexExists(ctx, b.name);
+}
+
+/** Whether the committed version `c` has the index serving `terms` (built or not needed). */
+export function hasOrderIndex(
+  ctx: SqliteCtx,
+  c: CatalogRow,
+  terms: Term[],
+): boolean {
+  return terms.length === 0 || indexExists(ctx, indexName(c.physical, terms));
 }
 
 const MAX_STATEMENTS = 64;
@@ -166,7 +226,8 @@ function shapeOf(c: CatalogRow, terms: Term[]): Shape {
 /**
  * Rows of committed table `table` (version `c`) in `terms` order from
  * `opts.offset`, through the order index; undefined when there is no index
- * to use (the caller sorts in full). Reads one snapshot of catalog and rows.
+ * to use (the caller sorts in full; {@link ensureOrderIndex} builds one
+ * beforehand). Reads one snapshot of catalog and rows.
  */
 export function readSorted(
   ctx: SqliteCtx,
@@ -175,7 +236,7 @@ export function readSorted(
   terms: Term[],
   opts: ReadOptions,
 ): Row[] | undefined {
-  if (!ensureOrderIndex(ctx, c, terms)) return undefined;
+  if (!hasOrderIndex(ctx, c, terms)) return undefined;
   ctx.db.exec("BEGIN");
   try {
     const cur = getCatalog(ctx, table);

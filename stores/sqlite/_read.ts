@@ -15,6 +15,7 @@ import {
   orderError,
   orderStats,
   orderTuning,
+  type Term,
 } from "../_order_plan.ts";
 import { orderExpr, readSorted } from "./_order.ts";
 
@@ -74,10 +75,23 @@ export function readTable(
 }
 
 /**
+ * The order a page of the committed version `c` is read in through an
+ * order index (see `_order.ts`), or undefined when it needs none.
+ */
+export function sortedTerms(
+  c: CatalogRow,
+  opts: ReadOptions | undefined,
+): Term[] | undefined {
+  const terms = indexedOrder(c.def, c.rowCount, opts);
+  return terms !== undefined && terms.length > 0 ? terms : undefined;
+}
+
+/**
  * Reads rows of the committed version `c` of `table` as {@link readTable}
- * does. A sorted page of a large table goes through an order index, built
- * the first time that order is asked for, and starts from a bookmark
- * (see `_order.ts`); so does a deep unsorted page, by rowid.
+ * does. A sorted page of a large table goes through its order index when
+ * it has one (`ensureOrderIndex` builds it beforehand, off the thread),
+ * and starts from a bookmark (see `_order.ts`); a deep unsorted page seeks
+ * by rowid.
  */
 export function readCommitted(
   ctx: SqliteCtx,

@@ -47,6 +47,7 @@ import type {
   TableInfo,
 } from "../store.ts";
 import {
+  type CatalogRow,
   getCatalog,
   initCatalog,
   listCatalog,
@@ -57,9 +58,10 @@ import {
 } from "./_catalog.ts";
 import { collectGarbage } from "./publish/mod.ts";
 import * as records from "./_records.ts";
-import { readCommitted } from "./_read.ts";
+import { readCommitted, sortedTerms } from "./_read.ts";
+import { ensureOrderIndex, type IndexBuild } from "./_order.ts";
 import { openQueryConn, type QueryConn } from "./_query.ts";
-import { SqlitePublication } from "./publish/mod.ts";
+import { QueryProcess, SqlitePublication } from "./publish/mod.ts";
 import { registerHashFunction } from "./_hash.ts";
 import { migrateCatalog } from "./_migrate.ts";
 import { getNodeCache } from "./_node_cache.ts";
@@ -143,6 +145,8 @@ class SqliteStore implements Store {
   readonly #publications = new Set<SqlitePublication>();
   readonly #locks = new Set<HeldLock>();
   #query: QueryConn | undefined;
+  /** Builds order indexes off this thread; started by the first build. */
+  #indexer: QueryProcess | undefined;
 
   constructor(ctx: SqliteCtx) {
     this.#ctx = ctx;
@@ -179,20 +183,40 @@ class SqliteStore implements Store {
     });
   }
 
-  readRows(name: string, opts?: ReadOptions): Promise<Row[]> {
-    return this.#settle(() => {
-      const ctx = this.#open();
-      const c = getCatalog(ctx, name);
-      if (c === undefined) {
-        const names = listCatalog(ctx).map((t) => t.name);
-        throw new NotFoundError(
-          `Table "${name}" does not exist (tables: ${
-            names.length > 0 ? names.join(", ") : "none yet"
-          })`,
-        );
-      }
-      return readCommitted(ctx, name, c, opts);
-    });
+  #committed(name: string): CatalogRow {
+    const ctx = this.#open();
+    const c = getCatalog(ctx, name);
+    if (c === undefined) {
+      const names = listCatalog(ctx).map((t) => t.name);
+      throw new NotFoundError(
+        `Table "${name}" does not exist (tables: ${
+          names.length > 0 ? names.join(", ") : "none yet"
+        })`,
+      );
+    }
+    return c;
+  }
+
+  #buildIndex = (build: IndexBuild): Promise<boolean> => {
+    if (this.#indexer === undefined || this.#indexer.ended) {
+      this.#indexer = new QueryProcess(this.location);
+    }
+    return this.#indexer.buildIndex(build);
+  };
+
+  async readRows(name: string, opts?: ReadOptions): Promise<Row[]> {
+    const c = await this.#settle(() => this.#committed(name));
+    const terms = sortedTerms(c, opts);
+    if (terms !== undefined) {
+      // Built by the query process while this thread serves others. A
+      // failure is remembered there; this read then sorts in full, or
+      // reports what is wrong with the store.
+      await ensureOrderIndex(this.#ctx, c, terms, this.#buildIndex)
+        .catch(() => false);
+    }
+    return await this.#settle(() =>
+      readCommitted(this.#ctx, name, this.#committed(name), opts)
+    );
   }
 
   beginPublication(): Promise<Publication> {
@@ -297,6 +321,8 @@ class SqliteStore implements Store {
       this.#ctx.writers.clear();
       this.#query?.db.close();
       this.#query = undefined;
+      this.#indexer?.kill();
+      this.#indexer = undefined;
       this.#ctx.db.close();
     });
   }

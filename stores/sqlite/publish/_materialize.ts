@@ -6,11 +6,16 @@
  * 1. The statement is prepared on the read-only connection, under the
  *    query authorizer: it proves it only reads the allowed tables and
  *    yields the result's column names.
- * 2. In one write transaction, `INSERT INTO temp.<scratch> <statement>`
+ * 2. In a read transaction, `INSERT INTO temp.<scratch> <statement>`
  *    (prepared under the same authorizer, which also allows that insert)
- *    stores the raw result in an untyped temp table; one aggregate pass
- *    infers the column types; the rows are copied, in order, into the new
- *    physical table with their row hashes computed by SQL.
+ *    stores the raw result in an untyped temp table, and one aggregate
+ *    pass infers the column types. The temp table is the connection's
+ *    own, so the statement, however long, holds no lock on the store:
+ *    other connections keep writing meanwhile (in a node's query process,
+ *    the server's webhooks and records).
+ * 3. In one write transaction the rows are copied, in order, into the new
+ *    physical table with their row hashes computed by SQL, and their
+ *    count and hash sums taken, so the commit never scans them.
  *
  * @module
  */
@@ -28,7 +33,13 @@ import {
   type QueryConn,
   statementBody,
 } from "../_query.ts";
-import { createPhysicalIn, HASH_Q, type Staged } from "../_physical.ts";
+import {
+  createPhysicalIn,
+  HASH_Q,
+  scanSums,
+  type Staged,
+} from "../_physical.ts";
+import type { HashSums } from "../_hash.ts";
 import {
   invalidCount,
   keepsOrigin,
@@ -134,12 +145,13 @@ export function materializeStaged(
   const origins = originTypes(columns, access.defOf ?? (() => undefined));
   const scratch = `temp.${quoteId(SCRATCH)}`;
   const raw = all.map((_, i) => `c${i}`);
+  const db = ctx.db;
   let def: TableDef | undefined;
-  let physical: string | undefined;
-  let rowCount = 0;
+  const exprs: string[] = [];
   try {
-    tx(ctx, () => {
-      const db = ctx.db;
+    // A read transaction: one snapshot of the inputs, no lock on the store.
+    db.exec("BEGIN");
+    try {
       db.exec(`DROP TABLE IF EXISTS ${scratch}`);
       db.exec(`CREATE TEMP TABLE ${quoteId(SCRATCH)} (${raw.join(", ")})`);
       // A newline before the end: the statement may end in a -- comment.
@@ -163,9 +175,7 @@ export function materializeStaged(
       (stats as unknown as { setReturnArrays(on: boolean): void })
         .setReturnArrays(true);
       const got = stats.get() as unknown as (number | null)[];
-      rowCount = got[0] ?? 0;
       const schema: TableSchema = {};
-      const exprs: string[] = [];
       const invalid = new Map(
         checked.map((i, k) => [i, got[keep.length + 1 + k] ?? 0]),
       );
@@ -180,7 +190,23 @@ export function materializeStaged(
         exprs.push(t.expr);
       });
       def = normalizeDef(table, { schema, uniqueOn: [] });
-      physical = createPhysicalIn(ctx, table, def);
+      db.exec("COMMIT");
+    } catch (err) {
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // already rolled back by SQLite
+      }
+      throw err;
+    }
+  } catch (err) {
+    sqliteFailure(err);
+  }
+  let physical: string | undefined;
+  let counted: { n: number; sums: HashSums } | undefined;
+  try {
+    counted = tx(ctx, () => {
+      physical = createPhysicalIn(ctx, table, def!);
       const cols = [...names.map(quoteId), HASH_Q].join(", ");
       db.exec(
         `INSERT INTO ${quoteId(physical)} (${cols}) SELECT ${
@@ -188,6 +214,7 @@ export function materializeStaged(
         }, ${HASH_FN}(${exprs.join(", ")}) FROM ${scratch} ORDER BY rowid`,
       );
       db.exec(`DROP TABLE ${scratch}`);
+      return scanSums(ctx, physical);
     });
   } catch (err) {
     sqliteFailure(err);
@@ -200,7 +227,7 @@ export function materializeStaged(
     names,
     kinds: columnKinds(def!),
     lastId,
-    rowCount,
-    sums: undefined,
+    rowCount: counted!.n,
+    sums: counted!.sums,
   };
 }

@@ -5,7 +5,9 @@
  * (SQLite rolls back what it had not committed and keeps the file sound),
  * and the host's thread is never held by a long statement meanwhile. One
  * process per node run that needs it, started on its first statement and
- * ended with the node. Private to `stores/sqlite/`.
+ * ended with the node. A store also keeps one, started on its first
+ * order-index build, to build its indexes off the store's thread (see
+ * `_order.ts`). Private to `stores/sqlite/`.
  *
  * @module
  */
@@ -27,6 +29,7 @@ import { fileIdentity } from "../_file.ts";
 import { registerHashFunction } from "../_hash.ts";
 import type { Staged } from "../_physical.ts";
 import { materializeStaged } from "./_materialize.ts";
+import { buildOrderIndex, type IndexBuild } from "../_order.ts";
 import type { SnapshotView } from "../_snapshot.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
@@ -43,7 +46,7 @@ interface PlainAccess {
   views?: SnapshotView[];
 }
 
-type Request =
+type SqlRequest =
   & { id: number; sql: string; params: unknown[]; access: PlainAccess }
   & (
     | { op: "query" }
@@ -54,6 +57,18 @@ type Request =
       owner: { pid: number; host: string };
     }
   );
+
+type Owner = { pid: number; host: string };
+
+/** A store's order index, built off its thread (see `_order.ts`). */
+type IndexRequest = {
+  id: number;
+  op: "index";
+  build: IndexBuild;
+  owner: Owner;
+};
+
+type Request = SqlRequest | IndexRequest;
 
 type Reply =
   | { id: number; ok: true; value: unknown }
@@ -117,10 +132,12 @@ export async function serveQueryProcess(path: string): Promise<void> {
     const r = raw as Request;
     let reply: Reply;
     try {
-      const a = access(r.access);
       let value: unknown;
-      if (r.op === "query") {
-        value = runQuery(qc, r.sql, r.params, a);
+      if (r.op === "index") {
+        wctx ??= writeCtx(path, r.owner);
+        value = buildOrderIndex(wctx, r.build);
+      } else if (r.op === "query") {
+        value = runQuery(qc, r.sql, r.params, access(r.access));
       } else {
         wctx ??= writeCtx(path, r.owner);
         value = materializeStaged(
@@ -129,7 +146,7 @@ export async function serveQueryProcess(path: string): Promise<void> {
           r.table,
           r.sql,
           r.params,
-          a,
+          access(r.access),
           r.lastId,
         );
       }
@@ -246,6 +263,20 @@ export class QueryProcess {
       lastId,
       owner: { pid: Deno.pid, host: HOST },
     }, limits) as Promise<Staged>;
+  }
+
+  /** Builds a store's order index on this process's connection; true when it exists. */
+  buildIndex(build: IndexBuild): Promise<boolean> {
+    return this.#call({
+      op: "index",
+      build,
+      owner: { pid: Deno.pid, host: HOST },
+    }, {}) as Promise<boolean>;
+  }
+
+  /** Whether the process has ended (killed, or gone by itself). */
+  get ended(): boolean {
+    return this.#dead !== undefined;
   }
 
   #call(

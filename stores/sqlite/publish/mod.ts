@@ -8,4 +8,4 @@
 
 export { SqlitePublication } from "./_publication.ts";
 export { collectGarbage } from "./_commit.ts";
-export { serveQueryProcess } from "./_query_process.ts";
+export { QueryProcess, serveQueryProcess } from "./_query_process.ts";
