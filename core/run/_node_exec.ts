@@ -38,7 +38,7 @@ export interface ExecInput {
   /** Stops the node when aborted (a SQL node where the store can cancel it). */
   signal?: AbortSignal;
   /** The node run's view of its inputs (TypeScript nodes). */
-  snapshot?: ReadSnapshot;
+  snapshot?: ReadSnapshot | Promise<ReadSnapshot | undefined>;
 }
 
 /** Runs the node; never throws. */

@@ -236,13 +236,7 @@ export class Scheduler {
     const { store, runId, clock, emit } = this.s;
     const unit = this.#unitOf.get(node.id)!;
     unit.pub ??= await store.beginPublication();
-    await this.#records.flush();
     const t0 = clock.now();
-    await store.saveNodeRun({
-      ...record(runId, node, "running"),
-      startedAt: t0,
-      reason,
-    });
     emit({
       type: "node-started",
       runId,
@@ -260,30 +254,61 @@ export class Scheduler {
     const onLog = log.line;
     // One view of the committed inputs for the whole node run; its key is
     // the one of the rows it reads (webhooks may have appended since the
-    // planner looked).
-    const snapshot = await this.#snapshot(node, unit);
-    if (snapshot !== undefined) {
-      for (const t of snapshot.tables) {
-        components[`input:${t}`] = snapshot.describe(t)?.contentVersion ??
-          "absent";
-      }
-    }
+    // planner looked). The node starts while it opens and while its record
+    // is saved: its table calls wait for the snapshot.
+    const opening = this.#snapshot(node, unit);
+    opening.catch(() => {}); // the node's first read reports it
+    const saveRunning = async () => {
+      await this.#records.flush();
+      await store.saveNodeRun({
+        ...record(runId, node, "running"),
+        startedAt: t0,
+        reason,
+      });
+    };
+    // A SQL node's statement may take the store's write lock: its record
+    // is saved before it starts.
+    if (node.kind !== "ts") await saveRunning();
+    const execution = execNode({
+      node,
+      runId,
+      store,
+      publication: unit.pub,
+      params: this.s.params.get(node.id)!,
+      onLog,
+      batchRows: this.s.opts.batchRows,
+      pool: this.s.pool,
+      signal: this.s.opts.signal,
+      snapshot: opening,
+    });
     let out;
     try {
-      out = await execNode({
-        node,
-        runId,
-        store,
-        publication: unit.pub,
-        params: this.s.params.get(node.id)!,
-        onLog,
-        batchRows: this.s.opts.batchRows,
-        pool: this.s.pool,
-        signal: this.s.opts.signal,
-        snapshot,
+      if (node.kind === "ts") await saveRunning();
+      let openError: unknown;
+      const snapshot = await opening.catch((err) => {
+        openError = err;
+        return undefined;
       });
+      if (snapshot !== undefined) {
+        for (const t of snapshot.tables) {
+          components[`input:${t}`] = snapshot.describe(t)?.contentVersion ??
+            "absent";
+        }
+      }
+      out = await execution;
+      if (openError !== undefined && out.ok) {
+        // Its cache key would not say which rows it read.
+        out = {
+          ok: false,
+          rowsWritten: 0,
+          error: `could not open a snapshot of its inputs: ${
+            openError instanceof Error ? openError.message : openError
+          }`,
+        };
+      }
     } finally {
-      await snapshot?.close();
+      await execution.catch(() => {});
+      await (await opening.catch(() => undefined))?.close();
     }
     if (out.ok) {
       if (out.state) unit.pub.setState(node.id, out.state);

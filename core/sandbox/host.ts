@@ -46,8 +46,12 @@ export interface NodeExecution {
   batchRows?: number;
   /** Stops the node when aborted: it fails with {@link INTERRUPTED}. */
   signal?: AbortSignal;
-  /** The node run's view of its input tables (reads, counts, definitions). */
-  snapshot?: ReadSnapshot;
+  /**
+   * The node run's view of its input tables (reads, counts, definitions).
+   * It may still be opening: the node starts meanwhile, and its table calls
+   * wait for it.
+   */
+  snapshot?: ReadSnapshot | Promise<ReadSnapshot | undefined>;
 }
 
 /** Why a node stopped when its run was interrupted. */
@@ -113,13 +117,19 @@ async function runIn(
   const token = newToken();
   // Aborted when the node ends however it ends: SQL it started is stopped.
   const ended = new AbortController();
-  const service = new TableService(
-    node,
-    exec.publication,
-    ended.signal,
-    Date.now() + node.timeoutMs,
-    exec.snapshot,
-  );
+  const deadline = Date.now() + node.timeoutMs;
+  let service: TableService | undefined;
+  const ready = Promise.resolve(exec.snapshot).then((snapshot) => {
+    service = new TableService(
+      node,
+      exec.publication,
+      ended.signal,
+      deadline,
+      snapshot,
+    );
+    return service;
+  });
+  ready.catch(() => {}); // the node's first call reports it
 
   let state: NodeState | undefined;
   let queue: Promise<void> = Promise.resolve();
@@ -142,7 +152,7 @@ async function runIn(
         resolve({
           outcome: stale
             ? "stale"
-            : { ok, error, rowsWritten: service.rowsWritten, state },
+            : { ok, error, rowsWritten: service?.rowsWritten ?? 0, state },
           clean: ok && clean,
         });
       });
@@ -209,7 +219,7 @@ async function runIn(
     const answer = async (msg: CallMessage): Promise<void> => {
       let reply: HostMessage;
       try {
-        const value = await service.handle(msg);
+        const value = await (await ready).handle(msg);
         reply = { t: "reply", x: token, id: msg.id, ok: true, value };
       } catch (err) {
         reply = {
