@@ -11,12 +11,16 @@ import type { TableDef, TableInfo } from "../store.ts";
 import { type AnySql, qid, run, type Sql } from "./_connect.ts";
 import type { PgTarget } from "./_url.ts";
 import type { HashSums } from "./_hash.ts";
+import type { Connections } from "./_pipeline.ts";
 
 /** Catalog schema version this code writes and understands. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Prefix of every physical table holding a table version. */
 export const PHYSICAL_PREFIX = "__rt_";
+
+/** SQLSTATE `_runnel_assert` raises: what a pipelined step assumed no longer holds. */
+export const STALE_CODE = "RNSTL";
 
 /** First key of Runnel's two-key advisory locks ("RUNL"). */
 export const LOCK_CLASS_LIVE = 0x52554e4c;
@@ -40,7 +44,9 @@ export interface PgCtx {
    * Connections for read snapshots, apart from `sql` so that snapshots
    * held for a node's whole run never starve writes (opened on first use).
    */
-  snapshots?: Sql;
+  snapshots?: Connections;
+  /** Connections for pipelined write transactions (see `_pipeline.ts`). */
+  pipes: Connections;
   /** `"schema"`. */
   qs: string;
   location: string;
@@ -82,7 +88,7 @@ export function key31(text: string): number {
  * Migrations: entry `i` upgrades a catalog at version `i` to `i + 1`, in
  * the opening transaction. Version 0 is an empty schema.
  */
-const MIGRATIONS: ((tx: AnySql) => Promise<void>)[] = [
+const MIGRATIONS: ((tx: AnySql, qs: string) => Promise<void>)[] = [
   async (tx) => {
     await run(
       tx,
@@ -124,6 +130,37 @@ CREATE TABLE _runnel_state (
 CREATE TABLE _runnel_node_cache (
   node_id text PRIMARY KEY, key text NOT NULL, components text NOT NULL,
   run_id text NOT NULL, saved_at timestamptz NOT NULL);`,
+      [],
+      false,
+    );
+  },
+  // Version 2: server-side helpers that save round trips (see
+  // `_snapshot.ts` and `publish/_commit.ts`); only the store's own role
+  // may call them.
+  async (tx, qs) => {
+    await run(
+      tx,
+      `
+CREATE FUNCTION _runnel_assert(ok boolean, what text) RETURNS void
+  LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF ok IS NOT TRUE THEN
+    RAISE EXCEPTION 'runnel: % changed meanwhile', what USING ERRCODE = '${STALE_CODE}';
+  END IF;
+END $fn$;
+CREATE FUNCTION _runnel_snapshot(names text[])
+  RETURNS SETOF _runnel_tables LANGUAGE plpgsql AS $fn$
+DECLARE r ${qs}._runnel_tables;
+BEGIN
+  FOR r IN SELECT * FROM ${qs}._runnel_tables WHERE name = ANY(names) ORDER BY name LOOP
+    EXECUTE 'LOCK TABLE ${
+        qs.replaceAll("'", "''")
+      }.' || quote_ident(r.physical) || ' IN ACCESS SHARE MODE';
+    RETURN NEXT r;
+  END LOOP;
+END $fn$;
+REVOKE ALL ON FUNCTION _runnel_assert(boolean, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION _runnel_snapshot(text[]) FROM PUBLIC;`,
       [],
       false,
     );
@@ -176,7 +213,9 @@ export async function initCatalog(ctx: PgCtx): Promise<void> {
     if (found > SCHEMA_VERSION) throw newer(ctx, found);
     if (found === SCHEMA_VERSION) return;
     await run(tx, `SET LOCAL search_path TO ${ctx.qs}`, [], false);
-    for (let v = found; v < SCHEMA_VERSION; v++) await MIGRATIONS[v]!(tx);
+    for (let v = found; v < SCHEMA_VERSION; v++) {
+      await MIGRATIONS[v]!(tx, ctx.qs);
+    }
     await run(
       tx,
       `INSERT INTO _runnel_meta (key, value) VALUES ('schema_version', $1)
@@ -205,7 +244,8 @@ export interface CatalogRow {
   sums: HashSums;
 }
 
-interface RawCatalog {
+/** One row of `_runnel_tables` as the driver returns it. */
+export interface RawCatalog {
   name: string;
   def: string;
   physical: string;
@@ -222,7 +262,8 @@ interface RawCatalog {
   hash_hi: string;
 }
 
-function decode(r: RawCatalog): CatalogRow {
+/** Decodes a row of `_runnel_tables`. */
+export function decodeCatalog(r: RawCatalog): CatalogRow {
   const out: CatalogRow = {
     name: r.name,
     def: JSON.parse(r.def) as TableDef,
@@ -252,7 +293,7 @@ export async function getCatalog(
     `SELECT * FROM ${ctx.qs}._runnel_tables WHERE name = $1`,
     [name],
   );
-  return rows[0] && decode(rows[0]);
+  return rows[0] && decodeCatalog(rows[0]);
 }
 
 /** Every committed catalog row, sorted by name. */
@@ -261,7 +302,7 @@ export async function listCatalog(ctx: PgCtx): Promise<CatalogRow[]> {
     ctx.sql,
     `SELECT * FROM ${ctx.qs}._runnel_tables ORDER BY name COLLATE "C"`,
   );
-  return rows.map(decode);
+  return rows.map(decodeCatalog);
 }
 
 /** A committed table as the Store interface shows it. */

@@ -152,18 +152,30 @@ export function connect(
   ) as unknown as Sql;
 }
 
-/** Runs one statement; `params` are sent as text and typed by the server. */
+/**
+ * Runs one statement; `params` are sent as text and typed by the server.
+ * On a {@link queueNow} connection it is queued now, not when first
+ * awaited, so statements run in call order (see `_pipeline.ts`).
+ */
 export function run<T = Record<string, unknown>>(
   sql: AnySql,
   text: string,
   params: unknown[] = [],
   prepare = true,
 ): Promise<T[]> {
-  return sql.unsafe(
+  const q = sql.unsafe(
     text,
     params as postgres.ParameterOrJSON<never>[],
     { prepare },
-  ) as unknown as Promise<T[]>;
+  );
+  return (EAGER.has(sql) ? q.execute() : q) as unknown as Promise<T[]>;
+}
+
+const EAGER = new WeakSet<AnySql>();
+
+/** Makes {@link run} queue statements on `sql` as soon as they are made. */
+export function queueNow(sql: AnySql): void {
+  EAGER.add(sql);
 }
 
 /** Quotes an identifier. */

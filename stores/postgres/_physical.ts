@@ -9,7 +9,12 @@
 import { StoreError } from "../../core/errors.ts";
 import type { TableDef, TableInfo } from "../store.ts";
 import { type AnySql, codeOf, pgFailure, qid, run } from "./_connect.ts";
-import { type PgCtx, PHYSICAL_PREFIX, qualified } from "./_catalog.ts";
+import {
+  type CatalogRow,
+  type PgCtx,
+  PHYSICAL_PREFIX,
+  qualified,
+} from "./_catalog.ts";
 import { columnDdl, POS_Q } from "./_types.ts";
 import {
   addRowHashes,
@@ -19,6 +24,7 @@ import {
   ZERO,
 } from "./_hash.ts";
 import type { KeyHasher, KeySet } from "./_keys.ts";
+import { type Pipeline, pipelined } from "./_pipeline.ts";
 
 /** A staged (uncommitted) version of one table inside a publication. */
 export interface PgStaged {
@@ -39,6 +45,11 @@ export interface PgStaged {
   keyed: boolean;
   keys: KeySet | undefined;
   hasher: KeyHasher | undefined;
+  /**
+   * The committed catalog row seen when staging began (null: none), which
+   * the commit assumes still holds and checks; undefined: look it up.
+   */
+  expect?: CatalogRow | null;
   /** Committed version the rows started from; undefined when it started empty. */
   baseVersion?: number;
   /**
@@ -105,12 +116,15 @@ export async function createPhysicalIn(
 ): Promise<string> {
   const physical = `${PHYSICAL_PREFIX}${table.slice(0, 40)}_${randomSuffix()}`;
   const q = qualified(ctx, physical);
-  await run(tx, `CREATE TABLE ${q} (${columnDdl(def)})`, [], false);
-  await run(
-    tx,
-    `INSERT INTO ${ctx.qs}._runnel_staging (physical, table_name, instance, created_at) VALUES ($1, $2, $3, now())`,
-    [physical, table, ctx.instance],
-  );
+  // Sent together: one round trip in a pipelined transaction.
+  await Promise.all([
+    run(tx, `CREATE TABLE ${q} (${columnDdl(def)})`, [], false),
+    run(
+      tx,
+      `INSERT INTO ${ctx.qs}._runnel_staging (physical, table_name, instance, created_at) VALUES ($1, $2, $3, now())`,
+      [physical, table, ctx.instance],
+    ),
+  ]);
   if (copyFrom.length > 0) {
     const cols = [...Object.keys(def.schema).map(qid), POS_Q].join(", ");
     for (const src of copyFrom) {
@@ -144,25 +158,27 @@ export async function dropPhysical(
 ): Promise<void> {
   if (ctx.closed) return;
   try {
-    await ctx.sql.begin(async (tx) => {
+    await pipelined(ctx.pipes, (tx) => {
       // A reader's snapshot may hold it: give up soon, and leave it to
       // garbage collection rather than stall the commit that replaced it.
-      await run(tx, "SET LOCAL lock_timeout = '200ms'", [], false);
-      await run(
-        tx,
-        `DROP TABLE IF EXISTS ${qualified(ctx, physical)}`,
-        [],
-        false,
-      );
-      await run(
-        tx,
-        `DELETE FROM ${ctx.qs}._runnel_staging WHERE physical = $1`,
-        [physical],
-      );
+      tx.run("SET LOCAL lock_timeout = '200ms'", [], false);
+      dropPhysicalIn(ctx, tx, physical);
     });
   } catch {
     // left for the garbage collector of the next open
   }
+}
+
+/** Sends the drop of a physical table and its registration in the pipelined transaction `tx`. */
+export function dropPhysicalIn(
+  ctx: PgCtx,
+  tx: Pipeline,
+  physical: string,
+): void {
+  tx.run(`DROP TABLE IF EXISTS ${qualified(ctx, physical)}`, [], false);
+  tx.run(`DELETE FROM ${ctx.qs}._runnel_staging WHERE physical = $1`, [
+    physical,
+  ]);
 }
 
 /** Row count of a staged version (counted when not known). */

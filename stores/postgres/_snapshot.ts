@@ -13,14 +13,16 @@
 import type { Row } from "../../core/schema/schema.ts";
 import { NotFoundError, StoreError } from "../../core/errors.ts";
 import type { ReadOptions, ReadSnapshot, TableInfo } from "../store.ts";
-import { type AnySql, connect, pgFailure, qid, run } from "./_connect.ts";
+import { pgFailure, qid, run } from "./_connect.ts";
 import {
   type CatalogRow,
-  getCatalog,
+  decodeCatalog,
   type PgCtx,
   qualified,
+  type RawCatalog,
   toTableInfo,
 } from "./_catalog.ts";
+import { Connections, Pipeline } from "./_pipeline.ts";
 import { readTable } from "./_read.ts";
 
 /** Opens a snapshot of `tables` (tries twice if a version is dropped while it opens). */
@@ -67,38 +69,29 @@ export function snapshotSql(snap: ReadSnapshot, ctx: PgCtx): SnapshotSql {
 const MAX_SNAPSHOTS = 8;
 
 async function tryOpen(ctx: PgCtx, tables: string[]): Promise<ReadSnapshot> {
-  ctx.snapshots ??= connect(ctx.target, { max: MAX_SNAPSHOTS });
-  // The transaction lasts as long as its callback: the callback waits
-  // for close(), and reads run on its connection meanwhile.
-  let close!: () => void;
-  const closed = new Promise<void>((r) => close = r);
-  let opened!: (tx: AnySql) => void;
-  const ready = new Promise<AnySql>((r) => opened = r);
-  const rows = new Map<string, CatalogRow>();
-  const held = ctx.snapshots.begin(
+  ctx.snapshots ??= new Connections(ctx.target, MAX_SNAPSHOTS);
+  // One round trip: BEGIN, then one call reading the catalog rows in the
+  // transaction's snapshot and locking their physical tables.
+  const tx = await Pipeline.begin(
+    ctx.snapshots,
     "isolation level repeatable read read only",
-    async (tx) => {
-      for (const t of tables) {
-        const c = await getCatalog(ctx, t, tx);
-        if (c !== undefined) rows.set(t, c);
-      }
-      const physical = [...new Set([...rows.values()].map((c) => c.physical))];
-      if (physical.length > 0) {
-        await run(
-          tx,
-          `LOCK TABLE ${
-            physical.map((p) => qualified(ctx, p)).join(", ")
-          } IN ACCESS SHARE MODE`,
-          [],
-          false,
-        );
-      }
-      opened(tx);
-      await closed;
-    },
   );
-  const tx = await Promise.race([ready, held.then(() => undefined)]);
-  if (tx === undefined) throw new StoreError("The read snapshot ended early");
+  const rows = new Map<string, CatalogRow>();
+  try {
+    if (tables.length > 0) {
+      const found = tx.run<RawCatalog>(
+        `SELECT * FROM ${ctx.qs}._runnel_snapshot(
+           ARRAY(SELECT jsonb_array_elements_text($1::text::jsonb)))`,
+        [JSON.stringify(tables)],
+      );
+      await tx.sync();
+      for (const r of await found) rows.set(r.name, decodeCatalog(r));
+    } else await tx.sync();
+  } catch (err) {
+    await tx.rollback();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
   let open = true;
   let exported: Promise<string> | undefined;
   const catalog = (table: string): CatalogRow => {
@@ -119,7 +112,7 @@ async function tryOpen(ctx: PgCtx, tables: string[]): Promise<ReadSnapshot> {
       const c = catalog(table);
       try {
         return await readTable(
-          tx,
+          tx.sql,
           table,
           qualified(ctx, c.physical),
           c.def,
@@ -130,12 +123,15 @@ async function tryOpen(ctx: PgCtx, tables: string[]): Promise<ReadSnapshot> {
       }
     },
     sqlName: (table) => qid(catalog(table).physical),
-    close: async () => {
-      if (!open) return;
+    close: () => {
+      if (!open) return closing ?? Promise.resolve();
       open = false;
-      close();
-      // The connection may have gone away, and the transaction with it.
-      await held.catch(() => {});
+      // COMMIT is sent now, ahead of anything sent later, which is all a
+      // reader waiting for these locks needs; its answer returns the
+      // connection to the pool. It may have gone away, and the
+      // transaction with it.
+      closing = tx.commit().catch(() => {});
+      return Promise.resolve();
     },
   };
   SQL.set(snap, {
@@ -149,7 +145,7 @@ async function tryOpen(ctx: PgCtx, tables: string[]): Promise<ReadSnapshot> {
           );
         }
         exported ??= run<{ id: string }>(
-          tx,
+          tx.sql,
           "SELECT pg_export_snapshot() AS id",
         ).then((r) => r[0]!.id);
         return exported;

@@ -224,7 +224,8 @@ export class PostgresStore implements Store {
     await Promise.allSettled([
       this.#ctx.sql.end({ timeout: 5 }),
       this.#session.end({ timeout: 5 }),
-      this.#ctx.snapshots?.end({ timeout: 5 }),
+      this.#ctx.snapshots?.end(5),
+      this.#ctx.pipes.end(5),
     ]);
   }
 }

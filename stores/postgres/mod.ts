@@ -33,6 +33,7 @@ import { parsePgUrl, type PgTarget } from "./_url.ts";
 
 export { isPostgresUrl, redactUrl, schemaForSlug } from "./_url.ts";
 import { initCatalog, type PgCtx } from "./_catalog.ts";
+import { Connections } from "./_pipeline.ts";
 import { collectGarbage } from "./publish/mod.ts";
 import { SessionLocks } from "./_lock.ts";
 import { PostgresStore } from "./_store.ts";
@@ -59,6 +60,7 @@ export async function openPostgresStore(
   const ctx: PgCtx = {
     target,
     sql,
+    pipes: new Connections(target, 4),
     qs: qid(target.schema),
     location: target.location,
     instance: 1 + Math.floor(Math.random() * 0x7ffffffe),
@@ -78,6 +80,7 @@ export async function openPostgresStore(
     ctx.closed = true;
     await Promise.allSettled([
       sql.end({ timeout: 1 }),
+      ctx.pipes.end(1),
       session.end({ timeout: 1 }),
     ]);
     if (err instanceof StoreError) throw err;

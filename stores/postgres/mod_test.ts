@@ -241,7 +241,7 @@ pgTest(
     await rejects(
       openPostgresStore(pgUrl(schema)),
       StoreError,
-      /written by a newer Runnel \(store schema version 999; this Runnel understands up to 1\)/,
+      /written by a newer Runnel \(store schema version 999; this Runnel understands up to 2\)/,
     );
   },
 );
@@ -277,5 +277,34 @@ pgTest(
     await reader;
     assert.deepEqual(seen, []);
     assert.equal((await s.describeTable("a"))?.rowCount, 15);
+  },
+);
+
+pgTest(
+  "a commit whose catalog changed since staging (another instance committed) reads it again",
+  async (s, _raw, schema) => {
+    const other = await openPostgresStore(pgUrl(schema));
+    try {
+      const pub = await s.beginPublication();
+      await pub.init("people", PEOPLE);
+      await pub.append("people", [{ id: "a", age: 1 }]);
+      // Committed elsewhere after this publication staged its version.
+      await seed(other, "people", PEOPLE, [{ id: "z", age: 9 }]);
+      const summary = await pub.commit({ runId: "r" });
+      assert.equal(summary.versions.people, 2);
+      assert.deepEqual(await s.readRows("people"), [{ id: "a", age: 1 }]);
+      // A delta staged over version 2 is refused once version 3 exists.
+      const delta = await s.beginPublication();
+      await delta.append("people", [{ id: "b", age: 2 }]);
+      await seed(other, "people", PEOPLE, [{ id: "y", age: 8 }]);
+      await rejects(
+        delta.commit({ runId: "r2" }),
+        StoreError,
+        /changed while this publication was writing it/,
+      );
+      await delta.discard();
+    } finally {
+      await other.close();
+    }
   },
 );

@@ -7,7 +7,13 @@
 
 import { DataError, StoreError } from "../../../core/errors.ts";
 import { checkTableName } from "../../_def.ts";
-import { type PgCtx, qualified } from "../_catalog.ts";
+import {
+  type CatalogRow,
+  decodeCatalog,
+  type PgCtx,
+  qualified,
+  type RawCatalog,
+} from "../_catalog.ts";
 import { run } from "../_connect.ts";
 import type { PgStaged } from "../_physical.ts";
 import type { Access } from "../_sandbox.ts";
@@ -25,27 +31,31 @@ const MAX_NAME_BYTES = 63;
 
 /**
  * Throws unless `table` is a valid name that no committed table spells
- * differently and that fits a PostgreSQL identifier.
+ * differently and that fits a PostgreSQL identifier; returns its committed
+ * catalog row, if any (one query for both).
  */
-export async function checkNewName(ctx: PgCtx, table: string): Promise<void> {
+export async function checkNewName(
+  ctx: PgCtx,
+  table: string,
+): Promise<CatalogRow | undefined> {
   checkTableName(table);
   if (new TextEncoder().encode(table).length > MAX_NAME_BYTES) {
     throw new StoreError(
       `Table name "${table}" is too long for the PostgreSQL store (at most ${MAX_NAME_BYTES} characters); pick a shorter name`,
     );
   }
-  const clash = await run<{ name: string }>(
+  const rows = await run<RawCatalog>(
     ctx.sql,
-    `SELECT name FROM ${ctx.qs}._runnel_tables WHERE lower(name) = lower($1) AND name <> $1 LIMIT 1`,
+    `SELECT * FROM ${ctx.qs}._runnel_tables WHERE lower(name) = lower($1)`,
     [table],
   );
-  if (clash[0] !== undefined) {
+  const clash = rows.find((r) => r.name !== table);
+  if (clash !== undefined) {
     throw new StoreError(
-      `Table "${table}" clashes with existing table "${
-        clash[0].name
-      }" (SQL names ignore case); use the same spelling`,
+      `Table "${table}" clashes with existing table "${clash.name}" (SQL names ignore case); use the same spelling`,
     );
   }
+  return rows[0] && decodeCatalog(rows[0]);
 }
 
 /**

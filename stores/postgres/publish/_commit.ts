@@ -16,17 +16,23 @@ import type {
   NodeCacheRecord,
 } from "../../store.ts";
 import { saveNodeRuns } from "../_records.ts";
-import { type AnySql, qid, run, type Tx } from "../_connect.ts";
+import { codeOf, qid } from "../_connect.ts";
 import {
   type CatalogRow,
-  getCatalog,
+  decodeCatalog,
   LOCK_CLASS_LIVE,
   lostError,
   type PgCtx,
-  PHYSICAL_PREFIX,
   qualified,
+  type RawCatalog,
+  STALE_CODE,
 } from "../_catalog.ts";
-import { type PgStaged, stagedContentVersion } from "../_physical.ts";
+import {
+  dropPhysicalIn,
+  type PgStaged,
+  stagedContentVersion,
+} from "../_physical.ts";
+import { type Pipeline, pipelined } from "../_pipeline.ts";
 import { writeNodeCaches, writeStates } from "../_node_state.ts";
 import { applyDelta, changedWhileWriting } from "./_delta.ts";
 
@@ -38,48 +44,59 @@ export interface CommitInput {
   caches: Map<string, NodeCacheRecord>;
 }
 
-async function replaceView(
+/** The view named like the table, selecting the new version's columns. */
+function replaceView(
   ctx: PgCtx,
-  tx: AnySql,
+  tx: Pipeline,
   s: PgStaged,
-): Promise<void> {
-  const kind = await run<{ kind: string }>(
-    tx,
-    `SELECT c.relkind AS kind FROM pg_class c
-      WHERE c.relnamespace = $1::regnamespace AND c.relname = $2`,
-    [ctx.qs, s.table],
-  );
+  kind: string | undefined,
+): void {
   const view = qualified(ctx, s.table);
   const select = `SELECT ${s.names.map(qid).join(", ")} FROM ${
     qualified(ctx, s.physical)
   }`;
-  if (kind[0] !== undefined && kind[0].kind !== "v") {
+  if (kind !== undefined && kind !== "v") {
     throw new StoreError(
       `the schema ${ctx.target.schema} already holds a relation named "${s.table}" that Runnel does not manage; rename or drop it`,
     );
   }
-  if (kind[0] !== undefined) {
-    try {
-      // Keeps views users built on top when only columns were added.
-      await (tx as Tx).savepoint((sp) =>
-        run(sp, `CREATE OR REPLACE VIEW ${view} AS ${select}`, [], false)
-      );
-      return;
-    } catch {
-      await run(tx, `DROP VIEW ${view}`, [], false);
-    }
+  if (kind === undefined) {
+    tx.run(`CREATE VIEW ${view} AS ${select}`, [], false);
+    return;
   }
-  await run(tx, `CREATE VIEW ${view} AS ${select}`, [], false);
+  // Keeps views users built on top when only columns were added; else
+  // replaces it (names are letters, digits and _, so the body is safe).
+  tx.run(
+    `DO $runnel$ BEGIN CREATE OR REPLACE VIEW ${view} AS ${select};
+     EXCEPTION WHEN OTHERS THEN DROP VIEW ${view}; CREATE VIEW ${view} AS ${select};
+     END $runnel$`,
+    [],
+    false,
+  );
 }
 
-async function publishTable(
+/** What the commit found, under lock, before writing. */
+interface Found {
+  cur: Map<string, CatalogRow>;
+  /** Relation kinds by name, for the tables' views and staged versions. */
+  kinds: Map<string, string>;
+}
+
+/** Sends the writes publishing `s`; returns what the summary and the drops need. */
+function publishTable(
   ctx: PgCtx,
-  tx: AnySql,
+  tx: Pipeline,
   s: PgStaged,
   cv: string,
   owner: { runId: string; nodeId?: string },
-): Promise<{ version: number; changed: boolean; drop?: string }> {
-  const cur: CatalogRow | undefined = await getCatalog(ctx, s.table, tx);
+  found: Found,
+): { version: number; changed: boolean; drop?: string } {
+  if (found.kinds.get(s.physical) !== "r") {
+    throw new StoreError(
+      `the staged version of table "${s.table}" no longer exists (was the store cleaned up by another process?); run the node again`,
+    );
+  }
+  const cur = found.cur.get(s.table);
   if (
     (s.baseVersion !== undefined && cur?.version !== s.baseVersion) ||
     (s.base !== undefined && cur?.physical !== s.base.physical)
@@ -89,23 +106,23 @@ async function publishTable(
   const lastId = Math.max(s.lastId, cur?.lastId ?? 0);
   const nextPos = Math.max(s.nextPos, cur?.nextPos ?? 0);
   if (cur !== undefined && cur.contentVersion === cv) {
-    // Identical contents: keep the committed version; remember ids handed out.
+    // Identical contents: keep the committed version; remember ids handed
+    // out. No one else knows the staged table: it goes in this transaction.
     if (lastId > cur.lastId) {
-      await run(
-        tx,
+      tx.run(
         `UPDATE ${ctx.qs}._runnel_tables SET last_id = $1 WHERE name = $2`,
         [lastId, s.table],
       );
     }
-    return { version: cur.version, changed: false, drop: s.physical };
+    dropPhysicalIn(ctx, tx, s.physical);
+    return { version: cur.version, changed: false };
   }
   const version = (cur?.version ?? 0) + 1;
   // A delta goes into the committed table, which stays in place (with its
   // view and index); any other staged version replaces it.
   const physical = s.base === undefined ? s.physical : s.base.physical;
-  if (s.base !== undefined) await applyDelta(ctx, tx, s, physical);
-  await run(
-    tx,
+  if (s.base !== undefined) tx.track(applyDelta(ctx, tx.sql, s, physical));
+  tx.run(
     `INSERT INTO ${ctx.qs}._runnel_tables (name, def, physical, row_count, version, updated_at, run_id, node_id, last_id, next_pos, keyed, content_version, hash_lo, hash_hi)
      VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13)
      ON CONFLICT (name) DO UPDATE SET def = excluded.def,
@@ -131,8 +148,7 @@ async function publishTable(
       String(s.sums!.hi),
     ],
   );
-  await run(
-    tx,
+  tx.run(
     `INSERT INTO ${ctx.qs}._runnel_table_versions (table_name, version, physical, run_id, node_id, row_count, created_at, content_version)
      VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
      ON CONFLICT (table_name, version) DO NOTHING`,
@@ -148,30 +164,123 @@ async function publishTable(
   );
   if (s.base !== undefined) {
     // The delta's rows are in; its table goes in the same transaction.
-    await run(tx, `DROP TABLE ${qualified(ctx, s.physical)}`, [], false);
-    await run(
-      tx,
-      `DELETE FROM ${ctx.qs}._runnel_staging WHERE physical = $1`,
-      [s.physical],
-    );
+    dropPhysicalIn(ctx, tx, s.physical);
     return { version, changed: true };
   }
-  await replaceView(ctx, tx, s);
-  await run(
-    tx,
-    `DELETE FROM ${ctx.qs}._runnel_staging WHERE physical = $1`,
-    [s.physical],
-  );
+  replaceView(ctx, tx, s, found.kinds.get(s.table));
+  tx.run(`DELETE FROM ${ctx.qs}._runnel_staging WHERE physical = $1`, [
+    s.physical,
+  ]);
   return cur === undefined
     ? { version, changed: true }
     : { version, changed: true, drop: cur.physical };
 }
 
 /**
+ * Sends checks, under lock, that the catalog rows and relations of
+ * `staged` are still those seen when staging began (`expect`), failing
+ * the transaction with {@link STALE_CODE} otherwise; returns them.
+ */
+function assumeCatalog(
+  ctx: PgCtx,
+  tx: Pipeline,
+  staged: readonly PgStaged[],
+): Found {
+  const cur = new Map<string, CatalogRow>();
+  const kinds = new Map<string, string>();
+  for (const s of staged) {
+    kinds.set(s.physical, "r");
+    if (s.expect) {
+      cur.set(s.table, s.expect);
+      kinds.set(s.table, "v");
+    }
+  }
+  const row = (c: CatalogRow) => [
+    c.version,
+    c.physical,
+    c.lastId,
+    c.nextPos,
+    c.keyed,
+    c.contentVersion,
+  ];
+  tx.run(
+    `SELECT ${ctx.qs}._runnel_assert(EXISTS (SELECT 1 FROM pg_locks
+        WHERE locktype = 'advisory' AND classid = $1 AND objid = $2
+          AND objsubid = 2 AND granted AND database = (SELECT oid FROM
+            pg_database WHERE datname = current_database())), 'the liveness lock')`,
+    [LOCK_CLASS_LIVE, ctx.instance],
+  );
+  tx.run(
+    `SELECT ${ctx.qs}._runnel_assert(coalesce((SELECT jsonb_object_agg(t.name,
+        jsonb_build_array(t.version, t.physical, t.last_id, t.next_pos, t.keyed, t.content_version))
+        FROM (SELECT * FROM ${ctx.qs}._runnel_tables WHERE name IN
+          (SELECT jsonb_array_elements_text($1::text::jsonb)) ORDER BY name FOR UPDATE) t),
+        '{}'::jsonb) = $2::text::jsonb, 'the catalog')`,
+    [
+      JSON.stringify(staged.map((s) => s.table)),
+      JSON.stringify(Object.fromEntries([...cur].map(([k, c]) => [k, row(c)]))),
+    ],
+  );
+  tx.run(
+    `SELECT ${ctx.qs}._runnel_assert(coalesce((SELECT jsonb_object_agg(c.relname::text, c.relkind::text)
+        FROM pg_class c WHERE c.relnamespace = $1::regnamespace
+          AND c.relname IN (SELECT jsonb_array_elements_text($2::text::jsonb))),
+        '{}'::jsonb) = $3::text::jsonb, 'the relations')`,
+    [
+      ctx.qs,
+      // Tables expected absent are looked up too.
+      JSON.stringify(staged.flatMap((s) => [s.table, s.physical])),
+      JSON.stringify(Object.fromEntries(kinds)),
+    ],
+  );
+  return { cur, kinds };
+}
+
+/** Reads, under lock, what publishing `staged` depends on (sent, not awaited). */
+function lockCatalog(
+  ctx: PgCtx,
+  tx: Pipeline,
+  staged: readonly PgStaged[],
+): Promise<Found> {
+  // The staged tables are only safe while this instance's liveness
+  // lock (on its session connection) has been held all along.
+  const live = tx.run(
+    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1
+        AND objid = $2 AND objsubid = 2 AND granted
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [LOCK_CLASS_LIVE, ctx.instance],
+  );
+  if (staged.length === 0) {
+    return live.then((l) => {
+      if (l.length === 0 || ctx.lost) throw lostError(ctx);
+      return { cur: new Map(), kinds: new Map() };
+    });
+  }
+  const rows = tx.run<RawCatalog>(
+    `SELECT * FROM ${ctx.qs}._runnel_tables WHERE name IN (SELECT jsonb_array_elements_text($1::text::jsonb)) ORDER BY name FOR UPDATE`,
+    [JSON.stringify(staged.map((s) => s.table))],
+  );
+  const kinds = tx.run<{ name: string; kind: string }>(
+    `SELECT c.relname AS name, c.relkind AS kind FROM pg_class c
+      WHERE c.relnamespace = $1::regnamespace
+        AND c.relname IN (SELECT jsonb_array_elements_text($2::text::jsonb))`,
+    [ctx.qs, JSON.stringify(staged.flatMap((s) => [s.table, s.physical]))],
+  );
+  return Promise.all([live, rows, kinds]).then(([l, r, k]) => {
+    if (l.length === 0 || ctx.lost) throw lostError(ctx);
+    return {
+      cur: new Map(r.map((x) => [x.name, decodeCatalog(x)])),
+      kinds: new Map(k.map((x) => [x.name, x.kind])),
+    };
+  });
+}
+
+/**
  * Publishes staged versions, node states and cache records in one
- * transaction. A staged version whose contents equal the committed ones
- * is not published. Returns the summary and the physical tables to drop
- * afterwards.
+ * transaction of two round trips (what it depends on, read under lock;
+ * then every write and the commit). A staged version whose contents
+ * equal the committed ones is not published. Returns the summary and the
+ * physical tables to drop afterwards.
  */
 export async function commitStaged(
   ctx: PgCtx,
@@ -198,99 +307,43 @@ export async function commitStaged(
   // Content versions are computed before the transaction, to keep it short.
   const cvs = new Map<PgStaged, string>();
   for (const s of staged) cvs.set(s, await stagedContentVersion(ctx, s));
-  await ctx.sql.begin(async (tx) => {
-    // The staged tables are only safe while this instance's liveness
-    // lock (on its session connection) has been held all along.
-    const live = await run(
-      tx,
-      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1
-          AND objid = $2 AND objsubid = 2 AND granted
-          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [LOCK_CLASS_LIVE, ctx.instance],
-    );
-    if (live.length === 0 || ctx.lost) throw lostError(ctx);
-    if (staged.length > 0) {
-      await run(
-        tx,
-        `SELECT name FROM ${ctx.qs}._runnel_tables WHERE name IN (SELECT jsonb_array_elements_text($1::text::jsonb)) ORDER BY name FOR UPDATE`,
-        [JSON.stringify(staged.map((s) => s.table))],
-      );
-    }
+  const write = (tx: Pipeline, found: Found) => {
     for (const s of staged) {
-      const exists = await run(tx, "SELECT to_regclass($1) IS NOT NULL AS ok", [
-        qualified(ctx, s.physical),
-      ]) as { ok: boolean }[];
-      if (!exists[0]?.ok) {
-        throw new StoreError(
-          `the staged version of table "${s.table}" no longer exists (was the store cleaned up by another process?); run the node again`,
-        );
-      }
       const cv = cvs.get(s)!;
-      const r = await publishTable(ctx, tx, s, cv, owner);
+      const r = publishTable(ctx, tx, s, cv, owner, found);
       summary.versions[s.table] = r.version;
       summary.contentVersions[s.table] = cv;
       if (r.changed) summary.changed.push(s.table);
       if (r.drop !== undefined) drop.push(r.drop);
     }
-    await writeStates(ctx, tx, states);
-    await writeNodeCaches(ctx, tx, [...caches.values()]);
-    await saveNodeRuns(ctx, nodeRuns, tx);
+    tx.track(writeStates(ctx, tx.sql, states));
+    tx.track(writeNodeCaches(ctx, tx.sql, [...caches.values()]));
+    tx.track(saveNodeRuns(ctx, nodeRuns, tx.sql));
+  };
+  if (staged.every((s) => s.expect !== undefined)) {
+    // One round trip: assume the catalog is as it was when staging began,
+    // check that under lock, and write in the same pipeline.
+    let assumed = false;
+    try {
+      await pipelined(ctx.pipes, (tx) => {
+        const found = assumeCatalog(ctx, tx, staged);
+        assumed = true;
+        write(tx, found);
+      });
+      summary.changed.sort();
+      return { summary, drop };
+    } catch (err) {
+      if (codeOf(err) !== STALE_CODE && assumed) throw err;
+    }
+    // Something changed meanwhile: read, then write.
+    summary.versions = {};
+    summary.contentVersions = {};
+    summary.changed = [];
+    drop.length = 0;
+  }
+  await pipelined(ctx.pipes, async (tx) => {
+    write(tx, await lockCatalog(ctx, tx, staged));
   });
   summary.changed.sort();
   return { summary, drop };
-}
-
-/**
- * Drops physical tables that no committed version references and no live
- * store instance is still building (leftovers of killed processes, or of
- * a drop that failed). Best effort: errors leave them for next time.
- */
-export async function collectGarbage(ctx: PgCtx): Promise<string[]> {
-  const dropped: string[] = [];
-  try {
-    const rows = await run<{ name: string; instance: number | null }>(
-      ctx.sql,
-      `SELECT c.relname AS name, s.instance
-         FROM pg_class c
-         LEFT JOIN ${ctx.qs}._runnel_staging s ON s.physical = c.relname
-        WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r'
-          AND left(c.relname, ${PHYSICAL_PREFIX.length}) = $2
-          AND c.relname NOT IN (SELECT physical FROM ${ctx.qs}._runnel_tables)
-          AND (s.instance IS NULL OR NOT EXISTS (
-            SELECT 1 FROM pg_locks l
-             WHERE l.locktype = 'advisory' AND l.classid = $3
-               AND l.objid = s.instance AND l.objsubid = 2 AND l.granted
-               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())))`,
-      [ctx.qs, PHYSICAL_PREFIX, LOCK_CLASS_LIVE],
-    );
-    for (const r of rows) {
-      try {
-        await ctx.sql.begin(async (tx) => {
-          await run(tx, "SET LOCAL lock_timeout = '1s'", [], false);
-          await run(
-            tx,
-            `DROP TABLE IF EXISTS ${qualified(ctx, r.name)}`,
-            [],
-            false,
-          );
-          await run(
-            tx,
-            `DELETE FROM ${ctx.qs}._runnel_staging WHERE physical = $1`,
-            [r.name],
-          );
-        });
-        dropped.push(r.name);
-      } catch {
-        // in use or already gone: next time
-      }
-    }
-    await run(
-      ctx.sql,
-      `DELETE FROM ${ctx.qs}._runnel_staging s WHERE to_regclass(${"quote_ident($1) || '.' || quote_ident(s.physical)"}) IS NULL`,
-      [ctx.target.schema],
-    );
-  } catch {
-    return dropped;
-  }
-  return dropped;
 }

@@ -84,7 +84,7 @@ export class PgPublication implements Publication {
 
   async init(table: string, def: TableDef): Promise<void> {
     const ctx = this.#check();
-    await checkNewName(ctx, table);
+    let committed = await checkNewName(ctx, table);
     const d = normalizeDef(table, def);
     const pending = this.#t.staged.get(table);
     if (pending !== undefined) {
@@ -93,9 +93,9 @@ export class PgPublication implements Publication {
       this.#t.staged.delete(table);
       await settle(staged).catch(() => {}); // dropped anyway
       await dropPhysical(ctx, staged.physical);
+      committed = await getCatalog(ctx, table);
     }
     this.#t.inits.set(table, d);
-    const committed = await getCatalog(ctx, table);
     if (committed === undefined || !sameDef(committed.def, d)) {
       await this.#t.stage(table, d, committed, "empty");
     }
@@ -230,10 +230,9 @@ export class PgPublication implements Publication {
     opts?: SqlLimits,
   ): Promise<number> {
     const ctx = this.#check();
-    await checkNewName(ctx, table);
+    const committed = await checkNewName(ctx, table);
     await this.#t.whole(allowed);
     const staged = await this.#t.settled();
-    const committed = await getCatalog(ctx, table);
     const access = await accessFor(ctx, staged, allowed, "materialize");
     const prev = staged.find((x) => x.table === table);
     const s = await sandboxMaterialize(ctx, table, sql, params, access, {

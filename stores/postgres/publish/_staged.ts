@@ -19,6 +19,7 @@ import { ZERO } from "../_hash.ts";
 import { KeyHasher, KeySet } from "../_keys.ts";
 import { createPhysicalIn, type PgStaged, settle } from "../_physical.ts";
 import { indexCommitted, promote } from "./_delta.ts";
+import { pipelined } from "../_pipeline.ts";
 
 /** Types whose values PostgreSQL compares as their binary encodings. */
 const BYTE_COMPARABLE = new Set([
@@ -60,8 +61,9 @@ export async function stageTable(
   const copy = mode === "copy" && from !== undefined;
   let physical: string;
   try {
-    physical = await ctx.sql.begin((tx) =>
-      createPhysicalIn(ctx, tx, table, def, copy ? [from] : [])
+    physical = await pipelined(
+      ctx.pipes,
+      (tx) => createPhysicalIn(ctx, tx.sql, table, def, copy ? [from] : []),
     );
   } catch (err) {
     throw pgFailure(`Cannot stage table "${table}"`, err, ctx.location);
@@ -85,6 +87,7 @@ export async function stageTable(
     keysDirty: false,
     rowBytes: 64,
     keyCol: byteKeyColumn(def),
+    expect: committed ?? null,
   };
   if (from) s.baseVersion = from.version;
   if (from && !copy) {

@@ -8,4 +8,4 @@
  */
 
 export { PgPublication } from "./_publication.ts";
-export { collectGarbage } from "./_commit.ts";
+export { collectGarbage } from "./_garbage.ts";
