@@ -21,7 +21,7 @@ import { record } from "./_node_records.ts";
 import { closeStaleRuns } from "./_stale_runs.ts";
 import { Scheduler } from "./_scheduler.ts";
 import { SandboxPool } from "../sandbox/pool.ts";
-import type { Clock, RunOptions, RunResult } from "./types.ts";
+import type { Clock, RunEvent, RunOptions, RunResult } from "./types.ts";
 
 export type {
   Clock,
@@ -42,17 +42,42 @@ export async function runGraph(
   const clock = opts.clock ?? realClock;
   const emit = opts.onEvent ?? (() => {});
   if (opts.memoryMb !== undefined) graph = withMemory(graph, opts.memoryMb);
+  // A run of its own gets a pool of its own, retired when the run ends.
+  const pool = opts.pool ?? new SandboxPool(graph, {
+    capacity: concurrencyOf(opts),
+    loader: opts.loader,
+  });
+  try {
+    return await runWith(graph, store, opts, pool, clock, emit);
+  } finally {
+    if (opts.pool === undefined) pool.close();
+  }
+}
+
+async function runWith(
+  graph: Graph,
+  store: Store,
+  opts: RunOptions,
+  pool: SandboxPool,
+  clock: Clock,
+  emit: (e: RunEvent) => void,
+): Promise<RunResult> {
+  // A node that never succeeded will run: its sandbox process starts now,
+  // while the selection is prepared and the store is locked.
+  const ts = graph.nodes.filter((n) => n.kind === "ts");
+  if (ts.length > 0) {
+    const prev = opts.force === true
+      ? new Map()
+      : await store.getNodeCache(ts.map((n) => n.id));
+    const first = ts.find((n) => !prev.has(n.id));
+    if (first !== undefined) pool.warm([first], 1).catch(() => {});
+  }
   const { nodes, params, statics } = await prepareSelection(graph, {
     ...opts,
     protectedFiles: store.localFiles,
   });
 
   const runId = opts.runId ?? newRunId(clock.now());
-  // A run of its own gets a pool of its own, retired when the run ends.
-  const pool = opts.pool ?? new SandboxPool(graph, {
-    capacity: concurrencyOf(opts),
-    loader: opts.loader,
-  });
   const lock = await store.lock({
     owner: `run ${runId} (pid ${Deno.pid})`,
     wait: opts.wait !== false,
@@ -110,7 +135,6 @@ export async function runGraph(
     emit({ type: "run-finished", runId, status, durationMs });
     return { runId, status, durationMs, nodes: results };
   } finally {
-    if (opts.pool === undefined) pool.close();
     await lock.release();
   }
 }
