@@ -111,10 +111,12 @@ export class SandboxPool {
    */
   acquire(sandbox: Sandbox, fresh = false): Lease {
     if (this.#closed) throw new Error("the sandbox pool is closed");
+    for (const s of [...this.#slots]) {
+      if (!s.busy && !s.worker.alive) this.#drop(s); // ended while idle
+    }
     if (!fresh) {
       const idle = this.#slots.find((s) =>
-        !s.busy && !s.retire && s.sandbox.key === sandbox.key &&
-        s.worker.alive
+        !s.busy && !s.retire && s.sandbox.key === sandbox.key
       );
       if (idle !== undefined) {
         idle.busy = true;
