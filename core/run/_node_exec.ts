@@ -78,6 +78,51 @@ export async function execNode(input: ExecInput): Promise<ExecOutcome> {
   }
 }
 
+/**
+ * Runs the node with `opening`, the snapshot of its committed inputs, whose
+ * content versions go into `components` (its cache key). A TypeScript node
+ * starts while the snapshot opens and `saveRunning` records it (its table
+ * calls wait for the snapshot); a SQL node, whose statement may take the
+ * store's write lock, starts after. A snapshot that cannot open fails the
+ * node: its key would not say which rows it read. Never throws.
+ */
+export async function execWithSnapshot(
+  input: Omit<ExecInput, "snapshot"> & {
+    opening: Promise<ReadSnapshot | undefined>;
+    components: Record<string, string>;
+    saveRunning: () => Promise<void>;
+  },
+): Promise<ExecOutcome> {
+  const { node, opening, components } = input;
+  opening.catch(() => {}); // the node's first read reports it
+  if (node.kind !== "ts") await input.saveRunning();
+  const execution = execNode({ ...input, snapshot: opening });
+  let openError: unknown;
+  try {
+    if (node.kind === "ts") await input.saveRunning();
+    const snapshot = await opening.catch((err) => {
+      openError = err;
+      return undefined;
+    });
+    for (const t of snapshot?.tables ?? []) {
+      components[`input:${t}`] = snapshot!.describe(t)?.contentVersion ??
+        "absent";
+    }
+    const out = await execution;
+    if (openError === undefined || !out.ok) return out;
+    return {
+      ok: false,
+      rowsWritten: 0,
+      error: `could not open a snapshot of its inputs: ${
+        openError instanceof Error ? openError.message : openError
+      }`,
+    };
+  } finally {
+    await execution;
+    await (await opening.catch(() => undefined))?.close();
+  }
+}
+
 /** A SQL node, stopped at its deadline as a TypeScript node is. */
 async function execSql(input: ExecInput): Promise<ExecOutcome> {
   const { node } = input;

@@ -9,7 +9,7 @@ import {
   type NodeSpec,
   outputTables,
 } from "../graph/graph.ts";
-import { execNode } from "./_node_exec.ts";
+import { execWithSnapshot } from "./_node_exec.ts";
 import { NodeRecords, record } from "./_node_records.ts";
 import { NodeLog } from "./_node_log.ts";
 import { Redactor } from "../params/redact.ts";
@@ -256,20 +256,7 @@ export class Scheduler {
     // the one of the rows it reads (webhooks may have appended since the
     // planner looked). The node starts while it opens and while its record
     // is saved: its table calls wait for the snapshot.
-    const opening = this.#snapshot(node, unit);
-    opening.catch(() => {}); // the node's first read reports it
-    const saveRunning = async () => {
-      await this.#records.flush();
-      await store.saveNodeRun({
-        ...record(runId, node, "running"),
-        startedAt: t0,
-        reason,
-      });
-    };
-    // A SQL node's statement may take the store's write lock: its record
-    // is saved before it starts.
-    if (node.kind !== "ts") await saveRunning();
-    const execution = execNode({
+    const out = await execWithSnapshot({
       node,
       runId,
       store,
@@ -279,37 +266,17 @@ export class Scheduler {
       batchRows: this.s.opts.batchRows,
       pool: this.s.pool,
       signal: this.s.opts.signal,
-      snapshot: opening,
+      opening: this.#snapshot(node, unit),
+      components,
+      saveRunning: async () => {
+        await this.#records.flush();
+        await store.saveNodeRun({
+          ...record(runId, node, "running"),
+          startedAt: t0,
+          reason,
+        });
+      },
     });
-    let out;
-    try {
-      if (node.kind === "ts") await saveRunning();
-      let openError: unknown;
-      const snapshot = await opening.catch((err) => {
-        openError = err;
-        return undefined;
-      });
-      if (snapshot !== undefined) {
-        for (const t of snapshot.tables) {
-          components[`input:${t}`] = snapshot.describe(t)?.contentVersion ??
-            "absent";
-        }
-      }
-      out = await execution;
-      if (openError !== undefined && out.ok) {
-        // Its cache key would not say which rows it read.
-        out = {
-          ok: false,
-          rowsWritten: 0,
-          error: `could not open a snapshot of its inputs: ${
-            openError instanceof Error ? openError.message : openError
-          }`,
-        };
-      }
-    } finally {
-      await execution.catch(() => {});
-      await (await opening.catch(() => undefined))?.close();
-    }
     if (out.ok) {
       if (out.state) unit.pub.setState(node.id, out.state);
       unit.pub.setNodeCache({
