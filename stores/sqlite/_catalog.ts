@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS _runnel_tables (
   last_id INTEGER NOT NULL DEFAULT 0,
   content_version TEXT NOT NULL DEFAULT '',
   hash_lo TEXT NOT NULL DEFAULT '0', hash_hi TEXT NOT NULL DEFAULT '0');
+CREATE INDEX IF NOT EXISTS _runnel_tables_nocase
+  ON _runnel_tables (name COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS _runnel_table_versions (
   table_name TEXT NOT NULL, version INTEGER NOT NULL, physical TEXT NOT NULL,
   run_id TEXT, node_id TEXT, row_count INTEGER NOT NULL,
@@ -111,11 +113,14 @@ export function tx<T>(ctx: SqliteCtx, fn: () => T): T {
   }
 }
 
+function hasObject(ctx: SqliteCtx, type: string, name: string): boolean {
+  return ctx.db.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?",
+  ).get(type, name) !== undefined;
+}
+
 function schemaVersion(ctx: SqliteCtx): number | undefined {
-  const hasMeta = ctx.db.prepare(
-    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_runnel_meta'",
-  ).get();
-  if (hasMeta === undefined) return undefined;
+  if (!hasObject(ctx, "table", "_runnel_meta")) return undefined;
   const row = ctx.db.prepare(
     "SELECT value FROM _runnel_meta WHERE key = 'schema_version'",
   ).get() as { value: string } | undefined;
@@ -146,7 +151,11 @@ export function initCatalog(
   tx(ctx, () => {
     const found = schemaVersion(ctx);
     if (found !== undefined && found > SCHEMA_VERSION) throw newer(found);
-    if (found !== undefined && found === SCHEMA_VERSION) return;
+    if (found !== undefined && found === SCHEMA_VERSION) {
+      // Files of this version written before the index existed get it.
+      if (!hasObject(ctx, "index", "_runnel_tables_nocase")) db.exec(DDL);
+      return;
+    }
     db.exec(DDL);
     if (found !== undefined && found > 0) migrate(ctx, found);
     db.prepare(

@@ -167,7 +167,10 @@ export function dropPhysical(ctx: SqliteCtx, physical: string): void {
 
 /** Removes every row of a staged version (the committed rows under a delta included). */
 export function clearPhysical(ctx: SqliteCtx, s: Staged): void {
-  tx(ctx, () => ctx.db.exec(`DELETE FROM ${quoteId(s.physical)}`));
+  // A version known to be empty (say, just staged) has nothing to delete.
+  if (s.base !== undefined || s.rowCount !== 0) {
+    tx(ctx, () => ctx.db.exec(`DELETE FROM ${quoteId(s.physical)}`));
+  }
   s.rowCount = 0;
   s.sums = { lo: 0n, hi: 0n };
   delete s.base;

@@ -98,29 +98,45 @@ export function pinned(ctx: SqliteCtx, physical: string): boolean {
   return live;
 }
 
+/** A version a snapshot pinned, and the table it is a version of. */
+export interface PinnedVersion {
+  table: string;
+  physical: string;
+}
+
 /**
- * Releases the pins of snapshot `id` and drops each version it pinned that
- * is no longer committed, staged or pinned. Best effort: what is left is
- * collected when the store is next opened.
+ * Releases the pins of snapshot `id` on `versions` and drops each of them
+ * that is no longer committed, staged or pinned. Best effort: what is
+ * left is collected when the store is next opened.
  */
-export function unpin(ctx: SqliteCtx, id: string): void {
+export function unpin(
+  ctx: SqliteCtx,
+  id: string,
+  versions: readonly PinnedVersion[],
+): void {
   LIVE_PINS.delete(id);
-  if (ctx.closed) return;
+  if (ctx.closed || versions.length === 0) return;
   try {
     tx(ctx, () => {
-      const mine = (prep(
-        ctx,
-        "SELECT physical FROM _runnel_pins WHERE snapshot = ?",
-      ).all(id) as { physical: string }[]).map((r) => r.physical);
-      prep(ctx, "DELETE FROM _runnel_pins WHERE snapshot = ?").run(id);
-      for (const p of mine) {
-        const used = prep(
+      for (const { table, physical } of versions) {
+        prep(
           ctx,
-          "SELECT 1 FROM _runnel_tables WHERE physical = ? UNION ALL SELECT 1 FROM _runnel_staging WHERE physical = ?",
-        ).get(p, p);
-        if (used !== undefined || pinned(ctx, p)) continue;
-        ctx.writers.delete(p);
-        ctx.db.exec(`DROP TABLE IF EXISTS ${quoteId(p)}`);
+          "DELETE FROM _runnel_pins WHERE physical = ? AND snapshot = ?",
+        )
+          .run(physical, id);
+        // A version belongs to one table: still its committed one, it stays.
+        const now = prep(
+          ctx,
+          "SELECT physical FROM _runnel_tables WHERE name = ?",
+        ).get(table) as { physical: string } | undefined;
+        if (now?.physical === physical) continue;
+        const staged = prep(
+          ctx,
+          "SELECT 1 FROM _runnel_staging WHERE physical = ?",
+        ).get(physical);
+        if (staged !== undefined || pinned(ctx, physical)) continue;
+        ctx.writers.delete(physical);
+        ctx.db.exec(`DROP TABLE IF EXISTS ${quoteId(physical)}`);
       }
     });
   } catch {

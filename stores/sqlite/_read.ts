@@ -35,7 +35,9 @@ function checkCount(table: string, what: string, v: unknown): number {
  * order). Insertion order unless `opts.orderBy`; then NULL sorts as the
  * smallest value and ties keep insertion order — reversed when the first
  * order column is descending, so a descending order is exactly the
- * reverse of the ascending one (see `_order_keyset.ts`).
+ * reverse of the ascending one (see `_order_keyset.ts`). With `upTo`, only
+ * the rows up to that rowid (those a read snapshot shows, see
+ * `_snapshot.ts`).
  */
 export function readTable(
   db: DatabaseSync,
@@ -43,6 +45,7 @@ export function readTable(
   physical: string,
   def: TableDef,
   opts: ReadOptions = {},
+  upTo?: number,
 ): Row[] {
   const names = Object.keys(def.schema);
   const order: string[] = [];
@@ -55,10 +58,13 @@ export function readTable(
   }
   const rowid = rowidOf(table, names);
   order.push(opts.orderBy?.[0]?.desc ? `${rowid} DESC` : rowid);
-  let sql = `SELECT ${names.map(quoteId).join(", ")} FROM ${
-    quoteId(physical)
-  } ORDER BY ${order.join(", ")}`;
   const params: number[] = [];
+  let sql = `SELECT ${names.map(quoteId).join(", ")} FROM ${quoteId(physical)}`;
+  if (upTo !== undefined) {
+    sql += ` WHERE ${rowid} <= ?`;
+    params.push(upTo);
+  }
+  sql += ` ORDER BY ${order.join(", ")}`;
   if (opts.limit !== undefined || opts.offset !== undefined) {
     sql += " LIMIT ? OFFSET ?";
     params.push(

@@ -14,7 +14,6 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
 import type { Row } from "../../core/schema/schema.ts";
 import { NotFoundError, StoreError } from "../../core/errors.ts";
 import type {
@@ -26,6 +25,7 @@ import type {
 import {
   type CatalogRow,
   getCatalog,
+  liveCtx,
   settle,
   type SqliteCtx,
   toTableInfo,
@@ -138,98 +138,76 @@ function snapshotId(): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-/** Opens a snapshot of `tables` of the store at `ctx.path`. */
+/** One table as a snapshot shows it: its catalog row and last rowid. */
+interface Shown {
+  c: CatalogRow;
+  rowid: string;
+  last: number;
+}
+
+/**
+ * Opens a snapshot of `tables` of the store at `ctx.path`. It reads on
+ * the store's connection, each table up to the last rowid it had when the
+ * snapshot opened; the write lock it is opened under makes the versions,
+ * last rowids and pins one moment's.
+ */
 export function openSnapshot(ctx: SqliteCtx, tables: string[]): ReadSnapshot {
-  let db: DatabaseSync;
-  try {
-    db = new DatabaseSync(ctx.path, { readOnly: true });
-    db.exec("PRAGMA busy_timeout = 10000");
-    db.exec("BEGIN");
-  } catch (err) {
-    throw new StoreError(
-      `Cannot open a read snapshot of ${ctx.path}: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-  const view: SqliteCtx = {
-    ...ctx,
-    db,
-    prepared: new Map(),
-    writers: new Map(),
-  };
   const id = snapshotId();
-  const rows = new Map<string, CatalogRow>();
-  try {
-    // Under the write lock nothing commits: the read transaction, started
-    // by its first read, sees the catalog whose versions are pinned.
-    tx(ctx, () => {
-      const physicals: string[] = [];
-      for (const t of tables) {
-        const c = getCatalog(view, t);
-        if (c === undefined) continue;
-        rows.set(t, c);
-        physicals.push(c.physical);
-      }
-      pin(ctx, id, physicals);
-      LIVE_PINS.add(id);
-    });
-  } catch (err) {
-    LIVE_PINS.delete(id);
-    db.close();
-    throw err;
-  }
-  const last = new Map<string, number>();
+  const shown = new Map<string, Shown>();
+  tx(ctx, () => {
+    const physicals: string[] = [];
+    for (const t of tables) {
+      if (shown.has(t)) continue;
+      const c = getCatalog(ctx, t);
+      if (c === undefined) continue;
+      const rowid = rowidOf(t, Object.keys(c.def.schema));
+      const r = ctx.db.prepare(
+        `SELECT coalesce(max(${rowid}), 0) AS n FROM ${quoteId(c.physical)}`,
+      ).get() as { n: number };
+      shown.set(t, { c, rowid, last: Number(r.n) });
+      physicals.push(c.physical);
+    }
+    pin(ctx, id, physicals);
+  });
+  LIVE_PINS.add(id);
   let open = true;
   const close = () => {
     if (!open) return;
     open = false;
-    view.prepared.clear();
-    try {
-      db.exec("COMMIT");
-    } finally {
-      db.close();
-      unpin(ctx, id);
-    }
+    unpin(
+      ctx,
+      id,
+      [...shown].map(([table, { c }]) => ({ table, physical: c.physical })),
+    );
   };
-  const catalog = (table: string): CatalogRow => {
+  const catalog = (table: string): Shown => {
     if (!open) throw new StoreError("This read snapshot is closed");
-    const c = rows.get(table);
-    if (c === undefined) {
+    const s = shown.get(table);
+    if (s === undefined) {
       throw new NotFoundError(`Table "${table}" does not exist`);
     }
-    return c;
+    return s;
   };
   const snap: ReadSnapshot = {
     tables: [...tables],
     describe: (table) => {
-      const c = rows.get(table);
-      return c === undefined ? undefined : toTableInfo(c) as TableInfo;
+      const s = shown.get(table);
+      return s === undefined ? undefined : toTableInfo(s.c) as TableInfo;
     },
     read: (table: string, opts?: ReadOptions): Promise<Row[]> =>
       settle(() => {
-        const c = catalog(table);
-        return readTable(db, table, c.physical, c.def, opts);
+        const { c, last } = catalog(table);
+        return readTable(liveCtx(ctx).db, table, c.physical, c.def, opts, last);
       }, ctx.path),
-    sqlName: (table) => quoteId(catalog(table).physical),
+    sqlName: (table) => quoteId(catalog(table).c.physical),
     close: () => settle(close, ctx.path),
   };
   VIEWS.set(snap, {
     path: ctx.path,
     view: (table) => {
-      const c = rows.get(table);
-      if (c === undefined) return undefined;
-      catalog(table);
-      const columns = Object.keys(c.def.schema);
-      const rowid = rowidOf(table, columns);
-      let n = last.get(table);
-      if (n === undefined) {
-        const r = db.prepare(
-          `SELECT coalesce(max(${rowid}), 0) AS n FROM ${quoteId(c.physical)}`,
-        ).get() as { n: number };
-        n = Number(r.n);
-        last.set(table, n);
-      }
-      return { table, physical: c.physical, rowid, last: n, def: c.def };
+      if (!shown.has(table)) return undefined;
+      const { c, rowid, last } = catalog(table);
+      return { table, physical: c.physical, rowid, last, def: c.def };
     },
   });
   return snap;

@@ -32,6 +32,7 @@ import { writeNodeCache } from "../_node_cache.ts";
 import { applyDelta, changedWhileWriting } from "./_delta.ts";
 import { type Owner, ownerGone, pinned } from "../_pins.ts";
 
+/** The type of the object named `name` (any case), by a scan of the schema. */
 function objectType(ctx: SqliteCtx, name: string): string | undefined {
   const r = prep(
     ctx,
@@ -40,15 +41,41 @@ function objectType(ctx: SqliteCtx, name: string): string | undefined {
   return r?.type;
 }
 
-/** (Re)creates the view named like the table, selecting its user columns from `physical`. */
+/** Whether a table or view named `name` (any case) exists, from the connection's schema (no scan). */
+function tableExists(ctx: SqliteCtx, name: string): boolean {
+  return prep(ctx, "SELECT 1 FROM pragma_table_info(?, 'main') LIMIT 1")
+    .get(name) !== undefined;
+}
+
+function notManaged(table: string, type: string): StoreError {
+  return new StoreError(
+    `the database already holds a ${type} named "${table}" that Runnel does not manage; rename or drop it`,
+  );
+}
+
+/**
+ * (Re)creates the view named like the table, selecting its user columns
+ * from `physical`. Another object of that name makes SQLite refuse, which
+ * says which one.
+ */
 function createView(ctx: SqliteCtx, s: Staged, physical: string): void {
   const view = quoteId(s.table);
-  ctx.db.exec(`DROP VIEW IF EXISTS ${view}`);
-  ctx.db.exec(
-    `CREATE VIEW ${view} AS SELECT ${s.names.map(quoteId).join(", ")} FROM ${
-      quoteId(physical)
-    }`,
-  );
+  try {
+    ctx.db.exec(`DROP VIEW IF EXISTS ${view}`);
+    ctx.db.exec(
+      `CREATE VIEW ${view} AS SELECT ${s.names.map(quoteId).join(", ")} FROM ${
+        quoteId(physical)
+      }`,
+    );
+  } catch (err) {
+    const message = String((err as Error)?.message);
+    if (/^use DROP TABLE to delete table /.test(message)) {
+      throw notManaged(s.table, "table");
+    }
+    const other = /^there is already an? (\w+) named /.exec(message);
+    if (other !== null) throw notManaged(s.table, other[1]!);
+    throw err;
+  }
 }
 
 interface Published {
@@ -72,7 +99,7 @@ function publishTable(
   if (s.base !== undefined && cur?.physical !== s.base.physical) {
     throw changedWhileWriting(s.table, s.baseVersion, cur?.version);
   }
-  if (objectType(ctx, s.physical) !== "table") {
+  if (!tableExists(ctx, s.physical)) {
     throw new StoreError(
       `the staged version of table "${s.table}" no longer exists (was the store cleaned up by another process?); run the node again`,
     );
@@ -95,11 +122,10 @@ function publishTable(
       drop: s.physical,
     };
   }
-  const existing = objectType(ctx, s.table);
+  // A delta keeps the view there is; any other version (re)creates it.
+  const existing = s.base === undefined ? undefined : objectType(ctx, s.table);
   if (existing !== undefined && existing !== "view") {
-    throw new StoreError(
-      `the database already holds a ${existing} named "${s.table}" that Runnel does not manage; rename or drop it`,
-    );
+    throw notManaged(s.table, existing);
   }
   const version = (cur?.version ?? 0) + 1;
   const rowCount = stagedCount(ctx, s);
