@@ -35,7 +35,7 @@ import { openSnapshot } from "./_snapshot.ts";
 import { PgPublication } from "./publish/mod.ts";
 import { readCommitted } from "./_read.ts";
 import * as records from "./_records.ts";
-import { getNodeCache, getState } from "./_node_state.ts";
+import { getNodeCache, getState } from "./_records.ts";
 import { SessionLocks } from "./_lock.ts";
 
 /** An open PostgreSQL store. */

@@ -33,7 +33,7 @@ import {
   stagedContentVersion,
 } from "../_physical.ts";
 import { type Pipeline, pipelined } from "../_pipeline.ts";
-import { writeNodeCaches, writeStates } from "../_node_state.ts";
+import { writeNodeCaches, writeStates } from "../_records.ts";
 import { applyDelta, changedWhileWriting } from "./_delta.ts";
 
 /** What a publication hands to {@link commitStaged}. */
