@@ -8,14 +8,14 @@
  * @module
  */
 
-import { deserialize, serialize } from "node:v8";
+import { decode, encode } from "./codec.ts";
 
 /** Marks a frame whose body is handed on as bytes (see {@link rawFrame}). */
 const RAW = 0x8000_0000;
 
 /** One message as a frame. */
 export function frame(message: unknown): Uint8Array {
-  return withHeader(serialize(message), 0);
+  return withHeader(encode(message), 0);
 }
 
 /**
@@ -77,7 +77,7 @@ export async function readFrames(
       } else {
         const body = take(len);
         if (raw && onRaw !== undefined) onRaw(body);
-        else onMessage(deserialize(body));
+        else onMessage(decode(body));
         len = undefined;
         need = 4;
       }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { deserialize, serialize } from "node:v8";
+import { decode, encode } from "../codec.ts";
 import { childCommand, frame, rawFrame, readFrames } from "../frames.ts";
 import type { FromSandbox, ToSandbox } from "./_process_host.ts";
 import type { SandboxPermissions } from "./permissions.ts";
@@ -87,7 +87,7 @@ export class ProcessWorker {
       if (this.#terminated) return;
       let data: unknown;
       try {
-        data = deserialize(bytes);
+        data = decode(bytes);
       } catch {
         this.onmessageerror?.(new MessageEvent("messageerror"));
         return;
@@ -139,7 +139,7 @@ export class ProcessWorker {
     if (this.#terminated) return;
     // Serialized here and read only by the Worker's SDK: the sandbox
     // process relays the bytes unread.
-    this.#in.write(rawFrame(serialize(data))).catch(() => {});
+    this.#in.write(rawFrame(encode(data))).catch(() => {});
   }
 
   terminate(): void {

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { deserialize, serialize } from "node:v8";
+import { decode, encode } from "../codec.ts";
 import { NodeContractError } from "../errors.ts";
 import type { NodeContext, ParameterOptions, Table } from "./node_context.ts";
 import {
@@ -49,7 +49,7 @@ const postBytes: (m: unknown, transfer: ArrayBuffer[]) => void = scope
 // Messages cross as serialized bytes: the sandbox process relays them
 // without reading them, so rows are serialized once and read once.
 const rawPost = (m: unknown): void => {
-  const bytes = serialize(m);
+  const bytes = encode(m);
   postBytes(bytes, [bytes.buffer as ArrayBuffer]);
 };
 const closeWorker: () => void = scope.close.bind(scope);
@@ -133,9 +133,8 @@ self.addEventListener("unhandledrejection", (e: PromiseRejectionEvent) => {
 // listener a node adds ever sees one.
 scope.addEventListener("message", (ev: MessageEvent<unknown>) => {
   ev.stopImmediatePropagation();
-  const msg = (ev.data instanceof Uint8Array
-    ? deserialize(ev.data)
-    : ev.data) as HostMessage;
+  const msg =
+    (ev.data instanceof Uint8Array ? decode(ev.data) : ev.data) as HostMessage;
   if (msg.t === "reply") {
     const ex = current;
     if (ex === undefined || msg.x !== ex.token) {
