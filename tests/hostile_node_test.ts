@@ -286,9 +286,13 @@ async function unboundedHogApp(): Promise<string> {
   });
 }
 
-Deno.test("hostile node: runnel run --memory bounds every node without a limit of its own", async () => {
-  const dir = await unboundedHogApp();
-  const r = await runnel(dir, ["run", "--memory", "96MB", "--json"]);
+/** `runnel run …args` fails the hog at its `limitMb` heap and runs the good node. */
+async function assertHogFailsAlone(
+  dir: string,
+  args: string[],
+  limitMb: number,
+): Promise<void> {
+  const r = await runnel(dir, ["run", ...args, "--json"]);
   assert.equal(r.code, 1, r.stderr);
   const result = JSON.parse(r.stdout);
   const by = new Map(
@@ -296,9 +300,14 @@ Deno.test("hostile node: runnel run --memory bounds every node without a limit o
   ) as Map<string, { status: string; error?: string }>;
   assert.match(
     by.get("hog")?.error ?? "",
-    /ran out of memory \(its limit is 96 MB\)/,
+    new RegExp(`ran out of memory \\(its limit is ${limitMb} MB\\)`),
   );
   assert.equal(by.get("good")?.status, "succeeded");
+}
+
+Deno.test("hostile node: runnel run --memory bounds every node without a limit of its own", async () => {
+  const dir = await unboundedHogApp();
+  await assertHogFailsAlone(dir, ["--memory", "96MB"], 96);
   const bad = await runnel(dir, ["run", "--memory", "lots"]);
   assert.equal(bad.code, 2);
   assert.match(
@@ -309,17 +318,7 @@ Deno.test("hostile node: runnel run --memory bounds every node without a limit o
 
 Deno.test("hostile node: runnel run bounds every node by default (2GB), and records the hog", async () => {
   const dir = await unboundedHogApp();
-  const r = await runnel(dir, ["run", "--json"]);
-  assert.equal(r.code, 1, r.stderr);
-  const result = JSON.parse(r.stdout);
-  const by = new Map(
-    result.nodes.map((n: { id: string }) => [n.id, n] as const),
-  ) as Map<string, { status: string; error?: string }>;
-  assert.match(
-    by.get("hog")?.error ?? "",
-    /ran out of memory \(its limit is 2048 MB\)/,
-  );
-  assert.equal(by.get("good")?.status, "succeeded");
+  await assertHogFailsAlone(dir, [], 2048);
   // The run is recorded as it ended, not left "running".
   const runs = await runnel(dir, ["runs", "--json"]);
   assert.equal(JSON.parse(runs.stdout)[0].status, "failed");
