@@ -16,7 +16,13 @@ import { Redactor } from "../params/redact.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
 import { decide } from "../plan/planner.ts";
 import type { NodeParams } from "../plan/run_params.ts";
-import type { Clock, NodeResult, RunEvent, RunOptions } from "./types.ts";
+import {
+  type Clock,
+  concurrencyOf,
+  type NodeResult,
+  type RunEvent,
+  type RunOptions,
+} from "./types.ts";
 import type {
   NodeCacheRecord,
   NodeStatus,
@@ -100,10 +106,7 @@ export class Scheduler {
 
   /** Runs until every selected node has a result. */
   async run(): Promise<void> {
-    const limit = Math.max(
-      1,
-      this.s.opts.concurrency ?? navigator.hardwareConcurrency ?? 2,
-    );
+    const limit = concurrencyOf(this.s.opts);
     const running = new Map<string, Promise<void>>();
     const waiting = [...this.s.nodes];
     while (waiting.length > 0 || running.size > 0) {

@@ -21,8 +21,15 @@ import { record } from "./_node_records.ts";
 import { closeStaleRuns } from "./_stale_runs.ts";
 import { Scheduler } from "./_scheduler.ts";
 import { SandboxPool } from "../sandbox/pool.ts";
-import type { Clock, RunEvent, RunOptions, RunResult } from "./types.ts";
+import {
+  type Clock,
+  concurrencyOf,
+  type RunEvent,
+  type RunOptions,
+  type RunResult,
+} from "./types.ts";
 
+export { concurrencyOf } from "./types.ts";
 export type {
   Clock,
   NodeResult,
@@ -137,11 +144,6 @@ async function runWith(
   } finally {
     await lock.release();
   }
-}
-
-/** How many nodes may execute at once. */
-export function concurrencyOf(opts: RunOptions): number {
-  return Math.max(1, opts.concurrency ?? navigator.hardwareConcurrency ?? 2);
 }
 
 /** CLI params as recorded on the run: secret values are masked. */

@@ -1,7 +1,8 @@
 /**
- * The types a run's parts share: its options, progress events, clock seam
- * and results. They live apart from `runner.ts` so that the runner and the
- * scheduler both import them without importing each other.
+ * The types a run's parts share: its options (and the default
+ * concurrency), progress events, clock seam and results. They live apart
+ * from `runner.ts` so that the runner and the scheduler both import them
+ * without importing each other.
  *
  * @module
  */
@@ -123,4 +124,9 @@ export interface RunResult {
   status: RunStatus;
   durationMs: number;
   nodes: NodeResult[];
+}
+
+/** How many nodes may execute at once: `concurrency`, else the number of CPUs. */
+export function concurrencyOf(opts: RunOptions): number {
+  return Math.max(1, opts.concurrency ?? navigator.hardwareConcurrency ?? 2);
 }
