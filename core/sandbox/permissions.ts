@@ -68,6 +68,8 @@ export interface AppFiles {
   /** Sorted. */
   readonly files: readonly string[];
   readonly set: ReadonlySet<string>;
+  /** Each node's code as loaded to find them, by node id (its owner disposes them). */
+  readonly loaded: ReadonlyMap<string, LoadedNode>;
 }
 
 /**
@@ -114,17 +116,20 @@ export async function appModuleFiles(
   loader: NodeLoader,
 ): Promise<AppFiles> {
   const files = new Set<string>();
+  const byNode = new Map<string, LoadedNode>();
   await Promise.all(
     graph.nodes.filter((n) => n.kind === "ts").map(async (n) => {
+      let loaded: LoadedNode | undefined;
       try {
-        const loaded = await loader.load(n);
-        loaded.dispose();
+        loaded = await loader.load(n);
         checkModuleFiles(n, loaded, graph.dir);
-        for (const f of loaded.readPaths) files.add(f);
       } catch {
-        // reported when the node runs
+        loaded?.dispose();
+        return; // reported when the node runs
       }
+      for (const f of loaded.readPaths) files.add(f);
+      byNode.set(n.id, loaded);
     }),
   );
-  return { files: sorted(files), set: files };
+  return { files: sorted(files), set: files, loaded: byNode };
 }

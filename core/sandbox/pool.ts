@@ -95,9 +95,15 @@ export class SandboxPool {
       this.#appFiles ??= appModuleFiles(this.graph, this.#loader);
       const files = this.#appFiles;
       p = (async () => {
-        const loaded = await this.#loader.load(node);
-        checkModuleFiles(node, loaded, this.graph.dir);
-        return { loaded, sandbox: sandboxOf(node, loaded, await files) };
+        const app = await files;
+        // Loaded already to find the app's files; a node that did not load
+        // then is loaded again here, to report why.
+        let loaded = app.loaded.get(node.id);
+        if (loaded === undefined) {
+          loaded = await this.#loader.load(node);
+          checkModuleFiles(node, loaded, this.graph.dir);
+        }
+        return { loaded, sandbox: sandboxOf(node, loaded, app) };
       })();
       p.catch(() => {}); // reported when the node runs
       this.#loads.set(node.id, p);
@@ -180,10 +186,19 @@ export class SandboxPool {
   close(): void {
     this.#closed = true;
     for (const s of [...this.#slots]) if (!s.busy) this.#drop(s);
-    for (const { 0: _id, 1: p } of this.#loads) {
-      p.then(({ loaded }) => loaded.dispose(), () => {});
-    }
+    // Every load once: those made to find the app's files, and the others.
+    const loads = [...this.#loads.values()];
     this.#loads.clear();
+    const app = this.#appFiles;
+    (async () => {
+      const done = new Set<LoadedNode>();
+      const dispose = (l: LoadedNode) => {
+        if (!done.has(l)) l.dispose();
+        done.add(l);
+      };
+      for (const p of loads) await p.then((r) => dispose(r.loaded), () => {});
+      if (app) { for (const l of (await app).loaded.values()) dispose(l); }
+    })().catch(() => {});
   }
 
   /** Workers alive now: busy, idle. */
